@@ -1,0 +1,152 @@
+/**
+ * One provider request, validated and turned into Segmind's JSON body. Shared by the Segmind
+ * client, the emulator (which validates the way the API does) and manifest validation, so the
+ * three can never disagree about what a model accepts.
+ */
+import {
+  ASPECT_RATIOS,
+  OUTPUT_FORMATS,
+  PRICE_CARD,
+  aspectRatioSize,
+  type AspectRatio,
+  type FluxModel,
+  type OutputFormat,
+} from './price-card.js';
+
+export interface GenerationParams {
+  model: FluxModel;
+  prompt: string;
+  seed: number;
+  /** Pixel-sized models (flux-schnell, flux-dev). */
+  width?: number;
+  height?: number;
+  /** Aspect-ratio models (the pro family). */
+  aspectRatio?: AspectRatio;
+  steps?: number;
+  guidance?: number;
+  outputFormat?: OutputFormat;
+  outputQuality?: number;
+}
+
+/** Segmind's wire names; only the fields a model takes are present. */
+export type SegmindRequestBody = Record<string, string | number>;
+
+export interface ParamProblem {
+  /** Wire name of the field, e.g. `width` or `aspect_ratio`. */
+  field: string;
+  message: string;
+}
+
+function intProblem(field: string, value: unknown, min: number, max: number, extra?: string): ParamProblem | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    return { field, message: `${field} must be an integer from ${min} to ${max}${extra ?? ''}, got ${JSON.stringify(value)}` };
+  }
+  return undefined;
+}
+
+/**
+ * Checks a wire body against the model's parameter table. Returns every problem, each naming
+ * the field and what is accepted; an empty list means the body is valid.
+ */
+export function validateRequestBody(model: FluxModel, body: Record<string, unknown>): ParamProblem[] {
+  const spec = PRICE_CARD[model];
+  const problems: ParamProblem[] = [];
+  const push = (p: ParamProblem | undefined): void => {
+    if (p) problems.push(p);
+  };
+  const prompt = body.prompt;
+  if (typeof prompt !== 'string' || prompt.trim() === '') {
+    problems.push({ field: 'prompt', message: 'prompt is required and must be a non-empty string' });
+  } else if (prompt.length > spec.maxPromptChars) {
+    problems.push({
+      field: 'prompt',
+      message: `prompt must be at most ${spec.maxPromptChars} characters for ${model}, got ${prompt.length}`,
+    });
+  }
+  if (body.seed !== undefined) push(intProblem('seed', body.seed, 0, spec.maxSeed));
+  const allowed = new Set(['prompt', 'seed']);
+  if (spec.size.kind === 'pixels') {
+    const { min, max, multipleOf } = spec.size;
+    for (const field of ['width', 'height']) {
+      allowed.add(field);
+      const value = body[field];
+      if (value === undefined) continue;
+      push(intProblem(field, value, min, max, `, a multiple of ${multipleOf}`));
+      if (typeof value === 'number' && Number.isInteger(value) && value % multipleOf !== 0) {
+        problems.push({ field, message: `${field} must be a multiple of ${multipleOf}, got ${value}` });
+      }
+    }
+  } else {
+    allowed.add('aspect_ratio');
+    const ratio = body.aspect_ratio;
+    if (ratio !== undefined && !(ASPECT_RATIOS as readonly unknown[]).includes(ratio)) {
+      problems.push({
+        field: 'aspect_ratio',
+        message: `aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')}, got ${JSON.stringify(ratio)}`,
+      });
+    }
+  }
+  if (spec.steps) {
+    allowed.add('steps');
+    if (body.steps !== undefined) push(intProblem('steps', body.steps, spec.steps.min, spec.steps.max));
+  }
+  if (spec.guidance) {
+    allowed.add('guidance');
+    const g = body.guidance;
+    if (g !== undefined && (typeof g !== 'number' || g < spec.guidance.min || g > spec.guidance.max)) {
+      problems.push({
+        field: 'guidance',
+        message: `guidance must be a number from ${spec.guidance.min} to ${spec.guidance.max}, got ${JSON.stringify(g)}`,
+      });
+    }
+  }
+  if (spec.outputFormat) {
+    allowed.add('output_format');
+    allowed.add('output_quality');
+    const format = body.output_format;
+    if (format !== undefined && !(OUTPUT_FORMATS as readonly unknown[]).includes(format)) {
+      problems.push({
+        field: 'output_format',
+        message: `output_format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`,
+      });
+    }
+    const q = spec.outputFormat.quality;
+    if (body.output_quality !== undefined) push(intProblem('output_quality', body.output_quality, q.min, q.max));
+  }
+  for (const field of Object.keys(body)) {
+    if (!allowed.has(field)) problems.push({ field, message: `${field} is not a parameter of ${model}` });
+  }
+  return problems;
+}
+
+/** The JSON body Segmind expects, with the model's defaults written out (the seed: never rely on defaults). */
+export function toRequestBody(params: GenerationParams): SegmindRequestBody {
+  const spec = PRICE_CARD[params.model];
+  const body: SegmindRequestBody = { prompt: params.prompt, seed: params.seed };
+  if (spec.size.kind === 'pixels') {
+    body.width = params.width ?? spec.size.defaultWidth;
+    body.height = params.height ?? spec.size.defaultHeight;
+  } else {
+    body.aspect_ratio = params.aspectRatio ?? spec.size.defaultAspectRatio;
+  }
+  if (spec.steps) body.steps = params.steps ?? spec.steps.default;
+  if (spec.guidance) body.guidance = params.guidance ?? spec.guidance.default;
+  if (spec.outputFormat) {
+    body.output_format = params.outputFormat ?? spec.outputFormat.default;
+    body.output_quality = params.outputQuality ?? spec.outputFormat.quality.default;
+  }
+  return body;
+}
+
+/** The image size a valid body produces. */
+export function expectedImageSize(model: FluxModel, body: Record<string, unknown>): { width: number; height: number } {
+  const spec = PRICE_CARD[model];
+  if (spec.size.kind === 'pixels') {
+    return {
+      width: typeof body.width === 'number' ? body.width : spec.size.defaultWidth,
+      height: typeof body.height === 'number' ? body.height : spec.size.defaultHeight,
+    };
+  }
+  const ratio = (body.aspect_ratio as AspectRatio | undefined) ?? spec.size.defaultAspectRatio;
+  return aspectRatioSize(ratio, spec.size.megapixels);
+}

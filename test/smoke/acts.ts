@@ -1,0 +1,1 @@
+export async function hello(name: string): Promise<string> { return `hi ${name}`; }
