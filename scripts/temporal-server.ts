@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { projectRoot } from '../worker/paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeFlags } from '../shared/search-attributes.js';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface ToolPaths {
   cli: string;
@@ -101,7 +100,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (child.exitCode !== null) return;
       const gone = new Promise<void>((done) => child.once('exit', () => done()));
       child.kill('SIGTERM');
-      await Promise.race([gone, sleep(10_000)]);
+      await Promise.race([gone, sleep(10_000, undefined, { ref: false })]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };

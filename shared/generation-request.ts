@@ -71,8 +71,9 @@ export function validateRequestBody(model: FluxModel, body: Record<string, unkno
       allowed.add(field);
       const value = body[field];
       if (value === undefined) continue;
-      push(intProblem(field, value, min, max, `, a multiple of ${multipleOf}`));
-      if (typeof value === 'number' && Number.isInteger(value) && value % multipleOf !== 0) {
+      const rangeProblem = intProblem(field, value, min, max, `, a multiple of ${multipleOf}`);
+      if (rangeProblem) problems.push(rangeProblem);
+      else if ((value as number) % multipleOf !== 0) {
         problems.push({ field, message: `${field} must be a multiple of ${multipleOf}, got ${value}` });
       }
     }

@@ -13,7 +13,13 @@ export type FluxModel = (typeof FLUX_MODELS)[number];
 export const MICROS_PER_USD = 1_000_000;
 
 export type Pricing =
-  | { mode: 'gpu-second'; microsPerGpuSecond: number }
+  | {
+      mode: 'gpu-second';
+      microsPerGpuSecond: number;
+      /** Typical GPU time of one image: a fixed part (text encoders, VAE) plus a part per step. */
+      baseGpuSeconds: number;
+      gpuSecondsPerStep: number;
+    }
   | { mode: 'flat'; microsPerImage: number };
 
 export type PricingMode = Pricing['mode'];
@@ -53,8 +59,12 @@ export interface ModelSpec {
   maxSeed: number;
 }
 
-/** Flux Schnell at 4 steps runs about 1.1 GPU-seconds: 1.1 × $0.0072 ≈ $0.008 (the seed's average). */
-export const SCHNELL_SECONDS_PER_STEP = 0.275;
+/*
+ * GPU time per image, fitted to the seed's two averages with one per-step cost for both
+ * per-second models (same Flux backbone): schnell at 4 steps ≈ 1.1 s ≈ $0.008 and dev at
+ * 25 steps ≈ 2.78 s ≈ $0.020 give 0.78 s fixed + 0.08 s per step.
+ */
+const PER_SECOND = { mode: 'gpu-second', microsPerGpuSecond: 7_200, baseGpuSeconds: 0.78, gpuSecondsPerStep: 0.08 } as const;
 
 const MAX_SEED = 4_294_967_295;
 const MAX_PROMPT_CHARS = 2_000;
@@ -62,7 +72,7 @@ const MAX_PROMPT_CHARS = 2_000;
 export const PRICE_CARD: Readonly<Record<FluxModel, ModelSpec>> = {
   'flux-schnell': {
     id: 'flux-schnell',
-    pricing: { mode: 'gpu-second', microsPerGpuSecond: 7_200 },
+    pricing: PER_SECOND,
     averageMicros: 8_000,
     bestFor: 'fast drafts, thumbnails, batch variants, internal tools',
     size: { kind: 'pixels', min: 256, max: 2048, multipleOf: 16, defaultWidth: 1024, defaultHeight: 1024 },
@@ -72,7 +82,7 @@ export const PRICE_CARD: Readonly<Record<FluxModel, ModelSpec>> = {
   },
   'flux-dev': {
     id: 'flux-dev',
-    pricing: { mode: 'gpu-second', microsPerGpuSecond: 7_200 },
+    pricing: PER_SECOND,
     averageMicros: 20_000,
     bestFor: 'mid-quality production work, A/B variants',
     size: { kind: 'pixels', min: 256, max: 2048, multipleOf: 16, defaultWidth: 1024, defaultHeight: 1024 },
@@ -129,11 +139,17 @@ export function callCostMicros(model: FluxModel, gpuSeconds?: number): number {
   return Math.round(gpuSeconds * pricing.microsPerGpuSecond);
 }
 
+/** Typical GPU-seconds of one image on a per-second model (undefined for flat-priced models). */
+export function expectedGpuSeconds(model: FluxModel, steps?: number): number | undefined {
+  const spec = PRICE_CARD[model];
+  if (spec.pricing.mode === 'flat') return undefined;
+  const s = steps ?? spec.steps?.default ?? 4;
+  return Math.round((spec.pricing.baseGpuSeconds + spec.pricing.gpuSecondsPerStep * s) * 1000) / 1000;
+}
+
 /** Expected cost of one image at a step count (per-second models) or the flat fee. */
 export function expectedCostMicros(model: FluxModel, steps?: number): number {
-  const spec = PRICE_CARD[model];
-  if (spec.pricing.mode === 'flat') return spec.pricing.microsPerImage;
-  return callCostMicros(model, SCHNELL_SECONDS_PER_STEP * (steps ?? spec.steps?.default ?? 4));
+  return callCostMicros(model, expectedGpuSeconds(model, steps));
 }
 
 export function microsToUsd(micros: number): number {

@@ -3,5 +3,13 @@
 /** Workflows and the I/O-bound provider calls (generation). */
 export const GENERATION_TASK_QUEUE = 'thumbgate-generation';
 
-/** CPU-bound CLIP scoring, on its own queue so it gets concurrency suited to CPU work. */
-export const SCORING_TASK_QUEUE = 'thumbgate-scoring';
+/**
+ * CPU-bound CLIP scoring runs on its own queue so its workers get concurrency suited to CPU
+ * work. Derived from the generation queue, so isolated deployments (and tests) that pick
+ * another generation queue get a matching scoring queue without further settings.
+ */
+export function scoringTaskQueueFor(generationQueue: string): string {
+  return `${generationQueue}-scoring`;
+}
+
+export const SCORING_TASK_QUEUE = scoringTaskQueueFor(GENERATION_TASK_QUEUE);

@@ -1,0 +1,74 @@
+/** Types that cross the workflow/activity boundary for provider calls. Sandbox-safe. */
+import type { BlobRef } from './blob-ref.js';
+import type { GenerationParams } from './generation-request.js';
+import type { FluxModel, PricingMode } from './price-card.js';
+
+export type Phase = 'draft' | 'reroll';
+
+/** What the provider charged for one call, as it reported it. */
+export interface BilledCall {
+  /** Provider request id (`x-request-id`); the ledger's de-duplication key. */
+  requestId: string;
+  model: FluxModel;
+  pricingMode: PricingMode;
+  /** Billed GPU-seconds, for per-second models. */
+  gpuSeconds?: number;
+  costMicros: number;
+  /** Balance after the call, when the provider reports it. */
+  creditsRemainingMicros?: number;
+}
+
+/** Identifies one candidate across retries, crashes and replays. */
+export interface CandidateSlot {
+  batchId: string;
+  thumbnailId: string;
+  phase: Phase;
+  candidateIndex: number;
+}
+
+export interface GenerateCandidateInput extends CandidateSlot {
+  params: GenerationParams;
+  /** 1-based attempt number, counted by the workflow (retries live in workflow state). */
+  attempt: number;
+}
+
+export interface GeneratedCandidate extends CandidateSlot {
+  /** Deterministic key of (slot, model, seed, parameters); the stored record's name. */
+  candidateKey: string;
+  image: BlobRef;
+  width: number;
+  height: number;
+  model: FluxModel;
+  seed: number;
+  billed: BilledCall;
+  /** Attempt whose provider call produced the image. */
+  attempt: number;
+  /** True when a retry found the candidate already stored and did not call the provider. */
+  reused: boolean;
+}
+
+/**
+ * Details attached to a failed generation attempt (ApplicationFailure details[0]), so the
+ * workflow can book a call that was billed but unusable and honour the provider's back-off.
+ */
+export interface GenerationFailureDetails {
+  billed?: BilledCall;
+  retryAfterMs?: number;
+  status?: number;
+}
+
+/** One billed provider call, as the workflow books it. */
+export interface LedgerEntry {
+  requestId: string;
+  thumbnailId: string;
+  phase: Phase;
+  candidateIndex: number;
+  model: FluxModel;
+  pricingMode: PricingMode;
+  gpuSeconds?: number;
+  costMicros: number;
+  attempt: number;
+  creditsRemainingMicros?: number;
+  /** `image` when the call produced a stored candidate, `unusable` when it was billed but its image was bad. */
+  outcome: 'image' | 'unusable';
+}

@@ -1,0 +1,110 @@
+/**
+ * The cost ledger kept in workflow state. Pure and sandbox-safe. Entries are keyed by the
+ * provider's request id, so booking the same call twice (a reused candidate, a replayed
+ * result) is a no-op: a call is never counted twice.
+ */
+import type { BilledCall, LedgerEntry, Phase } from './generation.js';
+import type { FluxModel } from './price-card.js';
+
+export interface LedgerTotals {
+  calls: number;
+  costMicros: number;
+  byPhase: Record<Phase, { calls: number; costMicros: number }>;
+  byModel: Partial<Record<FluxModel, { calls: number; costMicros: number; gpuSeconds: number }>>;
+  /** Calls that were billed but gave no usable image (e.g. a truncated body). */
+  unusableCalls: number;
+  unusableCostMicros: number;
+}
+
+export function emptyTotals(): LedgerTotals {
+  return {
+    calls: 0,
+    costMicros: 0,
+    byPhase: { draft: { calls: 0, costMicros: 0 }, reroll: { calls: 0, costMicros: 0 } },
+    byModel: {},
+    unusableCalls: 0,
+    unusableCostMicros: 0,
+  };
+}
+
+/** Adds one entry into running totals (mutates `totals`). */
+export function addToTotals(totals: LedgerTotals, entry: LedgerEntry): void {
+  totals.calls += 1;
+  totals.costMicros += entry.costMicros;
+  totals.byPhase[entry.phase].calls += 1;
+  totals.byPhase[entry.phase].costMicros += entry.costMicros;
+  const m = (totals.byModel[entry.model] ??= { calls: 0, costMicros: 0, gpuSeconds: 0 });
+  m.calls += 1;
+  m.costMicros += entry.costMicros;
+  // GPU-seconds are reported to the millisecond; keep the sum exact in whole milliseconds.
+  m.gpuSeconds = Math.round((m.gpuSeconds + (entry.gpuSeconds ?? 0)) * 1000) / 1000;
+  if (entry.outcome === 'unusable') {
+    totals.unusableCalls += 1;
+    totals.unusableCostMicros += entry.costMicros;
+  }
+}
+
+export function mergeTotals(into: LedgerTotals, other: LedgerTotals): void {
+  into.calls += other.calls;
+  into.costMicros += other.costMicros;
+  for (const phase of ['draft', 'reroll'] as const) {
+    into.byPhase[phase].calls += other.byPhase[phase].calls;
+    into.byPhase[phase].costMicros += other.byPhase[phase].costMicros;
+  }
+  for (const [model, m] of Object.entries(other.byModel) as [FluxModel, { calls: number; costMicros: number; gpuSeconds: number }][]) {
+    const t = (into.byModel[model] ??= { calls: 0, costMicros: 0, gpuSeconds: 0 });
+    t.calls += m.calls;
+    t.costMicros += m.costMicros;
+    t.gpuSeconds = Math.round((t.gpuSeconds + m.gpuSeconds) * 1000) / 1000;
+  }
+  into.unusableCalls += other.unusableCalls;
+  into.unusableCostMicros += other.unusableCostMicros;
+}
+
+export interface BookingContext {
+  thumbnailId: string;
+  phase: Phase;
+  candidateIndex: number;
+  attempt: number;
+}
+
+export class Ledger {
+  private readonly entries = new Map<string, LedgerEntry>();
+  readonly totals: LedgerTotals = emptyTotals();
+
+  constructor(initial: readonly LedgerEntry[] = []) {
+    for (const e of initial) this.add(e);
+  }
+
+  /** Books a billed call; returns false when that call is already in the ledger. */
+  book(billed: BilledCall, context: BookingContext, outcome: LedgerEntry['outcome']): boolean {
+    return this.add({
+      requestId: billed.requestId,
+      thumbnailId: context.thumbnailId,
+      phase: context.phase,
+      candidateIndex: context.candidateIndex,
+      model: billed.model,
+      pricingMode: billed.pricingMode,
+      ...(billed.gpuSeconds !== undefined ? { gpuSeconds: billed.gpuSeconds } : {}),
+      costMicros: billed.costMicros,
+      attempt: context.attempt,
+      ...(billed.creditsRemainingMicros !== undefined ? { creditsRemainingMicros: billed.creditsRemainingMicros } : {}),
+      outcome,
+    });
+  }
+
+  private add(entry: LedgerEntry): boolean {
+    if (this.entries.has(entry.requestId)) return false;
+    this.entries.set(entry.requestId, entry);
+    addToTotals(this.totals, entry);
+    return true;
+  }
+
+  has(requestId: string): boolean {
+    return this.entries.has(requestId);
+  }
+
+  list(): LedgerEntry[] {
+    return [...this.entries.values()];
+  }
+}

@@ -1,0 +1,95 @@
+import {
+  FLUX_MODELS,
+  PRICE_CARD,
+  aspectRatioSize,
+  callCostMicros,
+  expectedCostMicros,
+  expectedGpuSeconds,
+  formatUsd,
+  usdToMicros,
+} from '../shared/price-card.js';
+import { toRequestBody, validateRequestBody, expectedImageSize } from '../shared/generation-request.js';
+
+describe('price card', () => {
+  test('has the five Flux models of the seed with their prices', () => {
+    expect(FLUX_MODELS).toEqual(['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra']);
+    expect(PRICE_CARD['flux-schnell'].pricing).toMatchObject({ mode: 'gpu-second', microsPerGpuSecond: 7_200 });
+    expect(PRICE_CARD['flux-dev'].pricing).toMatchObject({ mode: 'gpu-second', microsPerGpuSecond: 7_200 });
+    expect(callCostMicros('flux-1.1-pro')).toBe(50_000);
+    expect(callCostMicros('flux-pro')).toBe(69_000);
+    expect(callCostMicros('flux-1.1-pro-ultra')).toBe(75_000);
+  });
+
+  test('per-second models bill GPU-seconds at $0.0072, exact to the micro-dollar', () => {
+    expect(callCostMicros('flux-schnell', 1.1)).toBe(7_920);
+    expect(callCostMicros('flux-dev', 2.777)).toBe(19_994);
+    expect(callCostMicros('flux-schnell', 0)).toBe(0);
+    expect(() => callCostMicros('flux-schnell')).toThrow(/gpuSeconds/);
+    expect(() => callCostMicros('flux-dev', -1)).toThrow(RangeError);
+  });
+
+  test('averages match the seed: schnell ≈ $0.008 at 4 steps, dev ≈ $0.020 at 25 steps', () => {
+    expect(Math.abs(expectedCostMicros('flux-schnell', 4) - 8_000)).toBeLessThanOrEqual(100);
+    expect(Math.abs(expectedCostMicros('flux-dev', 25) - 20_000)).toBeLessThanOrEqual(100);
+    expect(expectedGpuSeconds('flux-schnell', 4)).toBe(1.1);
+    expect(expectedGpuSeconds('flux-1.1-pro')).toBeUndefined();
+    expect(expectedCostMicros('flux-schnell', 3)).toBeLessThan(expectedCostMicros('flux-schnell', 4));
+    expect(expectedCostMicros('flux-1.1-pro')).toBe(50_000);
+  });
+
+  test('sums of many calls stay exact', () => {
+    const total = Array.from({ length: 10_000 }, () => callCostMicros('flux-schnell', 1.1)).reduce((a, b) => a + b, 0);
+    expect(total).toBe(79_200_000);
+    expect(formatUsd(total, 2)).toBe('$79.20');
+    expect(usdToMicros(0.00792)).toBe(7_920);
+  });
+
+  test('aspect-ratio models make about their megapixels in multiples of 16', () => {
+    expect(aspectRatioSize('1:1', 1)).toEqual({ width: 1024, height: 1024 });
+    const wide = aspectRatioSize('16:9', 1);
+    expect(wide.width % 16).toBe(0);
+    expect(wide.height % 16).toBe(0);
+    expect(wide.width / wide.height).toBeCloseTo(16 / 9, 1);
+    const ultra = aspectRatioSize('16:9', 4);
+    expect(ultra.width * ultra.height).toBeGreaterThan(3.9e6);
+  });
+});
+
+describe('request bodies', () => {
+  test('schnell bodies carry prompt, steps, seed, width and height with defaults written out', () => {
+    expect(toRequestBody({ model: 'flux-schnell', prompt: 'a cat', seed: 7, width: 1280, height: 720 })).toEqual({
+      prompt: 'a cat',
+      seed: 7,
+      width: 1280,
+      height: 720,
+      steps: 4,
+    });
+  });
+
+  test('pro bodies carry aspect_ratio, output_format and output_quality', () => {
+    const body = toRequestBody({ model: 'flux-1.1-pro', prompt: 'a cat', seed: 7, aspectRatio: '16:9' });
+    expect(body).toEqual({ prompt: 'a cat', seed: 7, aspect_ratio: '16:9', output_format: 'jpg', output_quality: 95 });
+    expect(validateRequestBody('flux-1.1-pro', body)).toEqual([]);
+    expect(expectedImageSize('flux-1.1-pro', body)).toEqual(aspectRatioSize('16:9', 1));
+  });
+
+  test('validation names each bad field and what is accepted', () => {
+    const problems = validateRequestBody('flux-schnell', {
+      prompt: '  ',
+      steps: 9,
+      width: 1000,
+      height: 100,
+      aspect_ratio: '16:9',
+    });
+    const fields = problems.map((p) => p.field).sort();
+    expect(fields).toEqual(['aspect_ratio', 'height', 'prompt', 'steps', 'width']);
+    expect(problems.find((p) => p.field === 'steps')?.message).toMatch(/from 1 to 8/);
+    expect(problems.find((p) => p.field === 'width')?.message).toMatch(/multiple of 16/);
+    expect(problems.find((p) => p.field === 'aspect_ratio')?.message).toMatch(/not a parameter of flux-schnell/);
+  });
+
+  test('prompts over the model limit are rejected', () => {
+    const problems = validateRequestBody('flux-1.1-pro', { prompt: 'x'.repeat(2_001) });
+    expect(problems).toEqual([{ field: 'prompt', message: expect.stringMatching(/at most 2000 characters/) }]);
+  });
+});

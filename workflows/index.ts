@@ -1,0 +1,2 @@
+// Registered with the worker by path: workflow code is bundled and run in an isolated context.
+export { thumbnailWorkflow } from './thumbnail.js';
