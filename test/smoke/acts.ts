@@ -1,1 +1,0 @@
-export async function hello(name: string): Promise<string> { return `hi ${name}`; }
