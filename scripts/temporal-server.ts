@@ -6,7 +6,6 @@ import { projectRoot } from '../worker/paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeFlags } from '../shared/search-attributes.js';
 
-
 interface ToolPaths {
   cli: string;
   testServer: string | null;
@@ -65,7 +64,8 @@ export async function isServing(address: string): Promise<boolean> {
 export async function waitUntilServing(address: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await isServing(address))) {
-    if (Date.now() > deadline) throw new Error(`Temporal server at ${address} did not become healthy in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`Temporal server at ${address} did not become healthy in ${timeoutMs} ms`);
     await sleep(250);
   }
 }

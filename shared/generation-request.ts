@@ -39,7 +39,10 @@ export interface ParamProblem {
 
 function intProblem(field: string, value: unknown, min: number, max: number, extra?: string): ParamProblem | undefined {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    return { field, message: `${field} must be an integer from ${min} to ${max}${extra ?? ''}, got ${JSON.stringify(value)}` };
+    return {
+      field,
+      message: `${field} must be an integer from ${min} to ${max}${extra ?? ''}, got ${JSON.stringify(value)}`,
+    };
   }
   return undefined;
 }
@@ -74,7 +77,7 @@ export function validateRequestBody(model: FluxModel, body: Record<string, unkno
       const rangeProblem = intProblem(field, value, min, max, `, a multiple of ${multipleOf}`);
       if (rangeProblem) problems.push(rangeProblem);
       else if ((value as number) % multipleOf !== 0) {
-        problems.push({ field, message: `${field} must be a multiple of ${multipleOf}, got ${value}` });
+        problems.push({ field, message: `${field} must be a multiple of ${multipleOf}, got ${JSON.stringify(value)}` });
       }
     }
   } else {

@@ -51,7 +51,10 @@ export function mergeTotals(into: LedgerTotals, other: LedgerTotals): void {
     into.byPhase[phase].calls += other.byPhase[phase].calls;
     into.byPhase[phase].costMicros += other.byPhase[phase].costMicros;
   }
-  for (const [model, m] of Object.entries(other.byModel) as [FluxModel, { calls: number; costMicros: number; gpuSeconds: number }][]) {
+  for (const [model, m] of Object.entries(other.byModel) as [
+    FluxModel,
+    { calls: number; costMicros: number; gpuSeconds: number },
+  ][]) {
     const t = (into.byModel[model] ??= { calls: 0, costMicros: 0, gpuSeconds: 0 });
     t.calls += m.calls;
     t.costMicros += m.costMicros;

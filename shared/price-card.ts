@@ -64,7 +64,12 @@ export interface ModelSpec {
  * per-second models (same Flux backbone): schnell at 4 steps ≈ 1.1 s ≈ $0.008 and dev at
  * 25 steps ≈ 2.78 s ≈ $0.020 give 0.78 s fixed + 0.08 s per step.
  */
-const PER_SECOND = { mode: 'gpu-second', microsPerGpuSecond: 7_200, baseGpuSeconds: 0.78, gpuSecondsPerStep: 0.08 } as const;
+const PER_SECOND = {
+  mode: 'gpu-second',
+  microsPerGpuSecond: 7_200,
+  baseGpuSeconds: 0.78,
+  gpuSecondsPerStep: 0.08,
+} as const;
 
 const MAX_SEED = 4_294_967_295;
 const MAX_PROMPT_CHARS = 2_000;

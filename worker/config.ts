@@ -23,7 +23,8 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -43,7 +44,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   try {
     new URL(baseUrl);
   } catch {
-    throw new ConfigError(`SEGMIND_BASE_URL must be an absolute URL such as ${DEFAULT_SEGMIND_BASE_URL}, got ${JSON.stringify(baseUrl)}`);
+    throw new ConfigError(
+      `SEGMIND_BASE_URL must be an absolute URL such as ${DEFAULT_SEGMIND_BASE_URL}, got ${JSON.stringify(baseUrl)}`
+    );
   }
   return {
     taskQueue: env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createGenerateActivities, type ImageProvider } from '../activities/generate-candidate.js';
 import type { BlobStore } from '../activities/blob-store.js';
 import { workflowsPath } from './paths.js';

@@ -30,7 +30,12 @@ export class CandidateFailedError extends Error {
   }
 }
 
-function failureOf(err: unknown): { type: string; message: string; nonRetryable: boolean; details?: GenerationFailureDetails } {
+function failureOf(err: unknown): {
+  type: string;
+  message: string;
+  nonRetryable: boolean;
+  details?: GenerationFailureDetails;
+} {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     return {
@@ -41,7 +46,11 @@ function failureOf(err: unknown): { type: string; message: string; nonRetryable:
     };
   }
   if (err instanceof ActivityFailure) {
-    return { type: err.cause?.name ?? 'ActivityFailure', message: err.cause?.message ?? err.message, nonRetryable: false };
+    return {
+      type: err.cause?.name ?? 'ActivityFailure',
+      message: err.cause?.message ?? err.message,
+      nonRetryable: false,
+    };
   }
   throw err; // cancellation and anything unexpected propagate unchanged
 }
@@ -65,7 +74,12 @@ export async function generateWithRetries(
       );
       ledger.book(
         candidate.billed,
-        { thumbnailId: input.thumbnailId, phase: input.phase, candidateIndex: input.candidateIndex, attempt: candidate.attempt },
+        {
+          thumbnailId: input.thumbnailId,
+          phase: input.phase,
+          candidateIndex: input.candidateIndex,
+          attempt: candidate.attempt,
+        },
         'image'
       );
       return candidate;

@@ -17,7 +17,11 @@ import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
  */
 export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<ThumbnailWorkflowResult> {
   const ledger = new Ledger();
-  setHandler(thumbnailCostQuery, () => ({ thumbnailId: input.thumbnailId, entries: ledger.list(), totals: ledger.totals }));
+  setHandler(thumbnailCostQuery, () => ({
+    thumbnailId: input.thumbnailId,
+    entries: ledger.list(),
+    totals: ledger.totals,
+  }));
 
   const failures: CandidateFailure[] = [];
   const settled = await Promise.all(

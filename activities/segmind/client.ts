@@ -79,7 +79,11 @@ function errorText(body: string): string {
   } catch {
     // not JSON (405 pages, plain-text 406s)
   }
-  return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  return body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
 }
 
 /**
@@ -116,7 +120,10 @@ export class SegmindClient {
     const body = toRequestBody(params);
     const problems = validateRequestBody(model, body);
     if (problems.length > 0) {
-      throw this.fail('SegmindInvalidRequest', `invalid ${model} request: ${problems.map((p) => p.message).join('; ')}`);
+      throw this.fail(
+        'SegmindInvalidRequest',
+        `invalid ${model} request: ${problems.map((p) => p.message).join('; ')}`
+      );
     }
     let res: Dispatcher.ResponseData;
     try {
@@ -132,7 +139,7 @@ export class SegmindClient {
     } catch (err) {
       throw this.transportError(model, err, signal);
     }
-    const headers = res.headers as Headers;
+    const headers = res.headers;
     if (res.statusCode !== 200) {
       const text = await res.body.text().catch(() => '');
       const classified = classifyStatus(res.statusCode);
