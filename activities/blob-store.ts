@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isSha256Hex, type BlobRef } from '../shared/blob-ref.js';
 
@@ -15,6 +15,8 @@ export interface BlobStore {
   pathOf(ref: Pick<BlobRef, 'sha256'>): string;
   putRecord(namespace: string, key: string, value: unknown): Promise<void>;
   getRecord<T>(namespace: string, key: string): Promise<T | undefined>;
+  /** Keys of every record in a namespace, sorted. */
+  listRecords(namespace: string): Promise<string[]>;
 }
 
 export class BlobNotFoundError extends Error {
@@ -90,6 +92,20 @@ export class LocalBlobStore implements BlobStore {
       return JSON.parse(await readFile(this.recordPath(namespace, key), 'utf8')) as T;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async listRecords(namespace: string): Promise<string[]> {
+    const dir = dirname(this.recordPath(namespace, 'x'));
+    try {
+      const names = await readdir(dir);
+      return names
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => n.slice(0, -'.json'.length))
+        .sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
   }

@@ -39,7 +39,8 @@ export const DEFAULT_BATCH_OPTIONS: Readonly<BatchOptions> = Object.freeze({
 export const BATCH_OPTION_FIELDS = Object.keys(DEFAULT_BATCH_OPTIONS) as (keyof BatchOptions)[];
 
 export interface OptionProblem {
-  field: keyof BatchOptions | string;
+  /** A BatchOptions key, or the unknown key that was given. */
+  field: string;
   message: string;
 }
 
@@ -57,13 +58,16 @@ export class BatchOptionsError extends Error {
  */
 export function resolveBatchOptions(partial: Partial<BatchOptions> = {}): BatchOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const resolved = { ...DEFAULT_BATCH_OPTIONS, ...defined } as BatchOptions;
+  const resolved: BatchOptions = { ...DEFAULT_BATCH_OPTIONS, ...defined };
   return { ...resolved, size: { ...resolved.size } };
 }
 
 function integerProblem(field: keyof BatchOptions, value: unknown, min: number, max: number, what: string) {
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return { field, message: `${field} must be an integer from ${min} to ${max} (${what}), got ${JSON.stringify(value)}` };
+  return {
+    field,
+    message: `${field} must be an integer from ${min} to ${max} (${what}), got ${JSON.stringify(value)}`,
+  };
 }
 
 /**
@@ -81,14 +85,20 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
   const input = o as unknown as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!(BATCH_OPTION_FIELDS as string[]).includes(key)) {
-      problems.push({ field: key, message: `${key} is not a batch option; accepted: ${BATCH_OPTION_FIELDS.join(', ')}` });
+      problems.push({
+        field: key,
+        message: `${key} is not a batch option; accepted: ${BATCH_OPTION_FIELDS.join(', ')}`,
+      });
     }
   }
   push(integerProblem('candidates', o.candidates, CANDIDATES_RANGE.min, CANDIDATES_RANGE.max, 'drafts per brief'));
   const models = `one of ${FLUX_MODELS.join(', ')}`;
   const draftOk = isFluxModel(o.draftModel);
   if (!draftOk) {
-    problems.push({ field: 'draftModel', message: `draftModel must be ${models}, got ${JSON.stringify(o.draftModel)}` });
+    problems.push({
+      field: 'draftModel',
+      message: `draftModel must be ${models}, got ${JSON.stringify(o.draftModel)}`,
+    });
   } else {
     const steps = PRICE_CARD[o.draftModel].steps;
     if (steps) {

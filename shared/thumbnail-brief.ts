@@ -3,7 +3,14 @@
  * the manifest parser (client) and the batch workflow both use these, so a size the CLI accepts is
  * a size the workflow can send to both the draft and the re-roll model.
  */
-import { ASPECT_RATIOS, PRICE_CARD, aspectRatioSize, type AspectRatio, type FluxModel } from './price-card.js';
+import {
+  ASPECT_RATIOS,
+  PRICE_CARD,
+  aspectRatioSize,
+  type AspectRatio,
+  type FluxModel,
+  type ModelSpec,
+} from './price-card.js';
 
 export type MetadataValue = string | number | boolean | null;
 
@@ -81,12 +88,14 @@ export interface SizeProblem {
  * range and a multiple of their step; aspect-ratio models need a ratio within 3% of one they offer
  * (the re-roll is later resized to the brief's size, so a small mismatch is only a slight crop).
  */
-export function sizeProblem(model: FluxModel, size: Size): SizeProblem | undefined {
+export function sizeProblem(modelOrSpec: FluxModel | ModelSpec, size: Size): SizeProblem | undefined {
+  const spec = typeof modelOrSpec === 'string' ? PRICE_CARD[modelOrSpec] : modelOrSpec;
+  const model = spec.id;
   const { width, height } = size;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     return { model, message: `width and height must be positive integers, got ${width}x${height}` };
   }
-  const control = PRICE_CARD[model].size;
+  const control = spec.size;
   if (control.kind === 'pixels') {
     const { min, max, multipleOf } = control;
     const bad = [width, height].some((side) => side < min || side > max || side % multipleOf !== 0);
@@ -121,6 +130,9 @@ export function sizeProblems(models: readonly FluxModel[], size: Size): SizeProb
   return problems;
 }
 
+const MIN_SUGGESTED_AREA = 256 * 256 * 4;
+const MAX_SUGGESTED_AREA = 2048 * 2048 * 0.4;
+
 function roundTo(value: number, step: number): number {
   return Math.max(step, Math.round(value / step) * step);
 }
@@ -135,8 +147,8 @@ export function nearestValidSizes(models: readonly FluxModel[], size: Size, limi
   const area = width * height;
   const candidates: Size[] = [{ width: roundTo(width, 16), height: roundTo(height, 16) }];
   for (const ratio of ASPECT_RATIOS) {
-    // The requested area, clamped into the range pixel models make, and the standard thumbnail area.
-    for (const a of [Math.min(Math.max(area, 256 * 256), 2048 * 2048 * 0.5), THUMBNAIL_AREA]) {
+    // The requested area (kept to what fits a 2048-pixel side at every offered ratio) and the standard thumbnail area.
+    for (const a of [Math.min(Math.max(area, MIN_SUGGESTED_AREA), MAX_SUGGESTED_AREA), THUMBNAIL_AREA]) {
       candidates.push(aspectRatioSize(ratio, a / (1024 * 1024)));
     }
   }
@@ -149,7 +161,11 @@ export function nearestValidSizes(models: readonly FluxModel[], size: Size, limi
       seen.add(key);
       return sizeProblems(models, c).length === 0;
     })
-    .map((c) => ({ c, shape: ratioDistance(c.width / c.height, target), scale: ratioDistance(c.width * c.height, area) }))
+    .map((c) => ({
+      c,
+      shape: ratioDistance(c.width / c.height, target),
+      scale: ratioDistance(c.width * c.height, area),
+    }))
     .sort((a, b) => a.shape - b.shape || a.scale - b.scale || a.c.width - b.c.width)
     .slice(0, limit)
     .map(({ c }) => c);

@@ -4,6 +4,7 @@ import type { GeneratedCandidate, LedgerEntry, Phase } from './generation.js';
 import type { GenerationParams } from './generation-request.js';
 import type { LedgerTotals } from './ledger.js';
 import type { RetrySettings } from './retry.js';
+import type { CandidateScore, ScorerInfo } from './scoring.js';
 
 export interface ThumbnailWorkflowInput {
   batchId: string;
@@ -14,6 +15,10 @@ export interface ThumbnailWorkflowInput {
   /** How many candidates to generate in parallel. */
   candidates: number;
   retry?: Partial<RetrySettings>;
+  /** Score the candidates with the CLIP activity and pick the best (default true). */
+  score?: boolean;
+  /** Keep the full result in the store for the output writer (default true). */
+  saveResult?: boolean;
 }
 
 export interface CandidateFailure {
@@ -24,10 +29,23 @@ export interface CandidateFailure {
   attempts: number;
 }
 
+export interface ScoredCandidate extends GeneratedCandidate {
+  /** The gate's score (see docs/scoring.md); absent when scoring was off. */
+  score?: number;
+  scoreDetail?: CandidateScore;
+}
+
 export interface ThumbnailWorkflowResult {
+  batchId: string;
   thumbnailId: string;
   phase: Phase;
-  candidates: GeneratedCandidate[];
+  status: 'ok' | 'failed';
+  /** Why no candidate could be made, when status is `failed`. */
+  reason?: string;
+  candidates: ScoredCandidate[];
+  /** Index into `candidates` of the highest-scoring one. */
+  best?: number;
+  scorer?: ScorerInfo;
   failures: CandidateFailure[];
   ledger: LedgerEntry[];
   totals: LedgerTotals;

@@ -54,3 +54,14 @@ describe('LocalBlobStore', () => {
     await expect(store.putRecord('candidates', '../x', {})).rejects.toThrow(/record names/);
   });
 });
+
+test('listRecords lists a namespace in order and an unknown one as empty', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'thumbgate-store-'));
+  const store = new LocalBlobStore(root);
+  await store.putRecord('results-b1', 't2.draft', {});
+  await store.putRecord('results-b1', 't1.draft', {});
+  await store.putRecord('results-b2', 't9.draft', {});
+  expect(await store.listRecords('results-b1')).toEqual(['t1.draft', 't2.draft']);
+  expect(await store.listRecords('results-none')).toEqual([]);
+  await rm(root, { recursive: true, force: true });
+});

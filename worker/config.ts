@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { projectRoot } from './paths.js';
+import { defaultOutDir, defaultStoreDir } from './paths.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 
@@ -7,6 +6,8 @@ import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 export interface WorkerConfig {
   taskQueue: string;
   storeDir: string;
+  /** Root of the per-batch output folders. */
+  outDir: string;
   segmind: { apiKey: string; baseUrl: string };
   /** Provider calls in flight per worker (I/O-bound). */
   maxConcurrentGenerations: number;
@@ -28,13 +29,28 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
-export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.THUMBGATE_STORE_DIR ?? resolve(projectRoot, '.data', 'store'));
+export type WorkerRole = 'generation' | 'scoring';
+
+/** THUMBGATE_WORKER_ROLES: which workers this process runs (default both). */
+export function workerRoles(env: NodeJS.ProcessEnv = process.env): Set<WorkerRole> {
+  const raw = env.THUMBGATE_WORKER_ROLES ?? 'generation,scoring';
+  const roles = raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const bad = roles.filter((r) => r !== 'generation' && r !== 'scoring');
+  if (roles.length === 0 || bad.length > 0) {
+    throw new ConfigError(`THUMBGATE_WORKER_ROLES must list generation and/or scoring, got ${JSON.stringify(raw)}`);
+  }
+  return new Set(roles as WorkerRole[]);
 }
 
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function loadWorkerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  { needsProvider = true }: { needsProvider?: boolean } = {}
+): WorkerConfig {
   const apiKey = env.SEGMIND_API_KEY ?? '';
-  if (apiKey.trim() === '') {
+  if (needsProvider && apiKey.trim() === '') {
     throw new ConfigError(
       'SEGMIND_API_KEY is not set: export your Segmind key in the worker environment ' +
         '(or run `npm run demo`, which starts a local emulator and sets it for you)'
@@ -51,6 +67,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return {
     taskQueue: env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
     storeDir: defaultStoreDir(env),
+    outDir: defaultOutDir(env),
     segmind: { apiKey: apiKey.trim(), baseUrl },
     maxConcurrentGenerations: positiveInt(env, 'THUMBGATE_MAX_GENERATIONS', 32),
   };

@@ -6,3 +6,13 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 
 /** Workflows are registered by path: the worker bundles them into an isolated context. */
 export const workflowsPath = resolve(projectRoot, 'workflows', 'index.ts');
+
+/** Content-addressed images and records; workers and the CLI must share it (a volume in docker-compose). */
+export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.THUMBGATE_STORE_DIR ?? resolve(projectRoot, '.data', 'store'));
+}
+
+/** Where each batch's folder of outputs is written. */
+export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.THUMBGATE_OUT_DIR ?? resolve(projectRoot, 'out'));
+}

@@ -1,19 +1,32 @@
-import { setHandler } from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createBatchRecordActivities } from '../activities/batch-records.js';
+import type { createScoringActivities } from '../activities/scoring/index.js';
 import type { GeneratedCandidate } from '../shared/generation.js';
+import { expectedImageSize, toRequestBody } from '../shared/generation-request.js';
 import { Ledger } from '../shared/ledger.js';
 import { seedFor } from '../shared/seeds.js';
+import { scoringTaskQueueFor } from '../shared/task-queues.js';
 import {
   thumbnailCostQuery,
   type CandidateFailure,
+  type ScoredCandidate,
   type ThumbnailWorkflowInput,
   type ThumbnailWorkflowResult,
 } from '../shared/thumbnail-workflow.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
 
+const { saveThumbnailResult } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
+
+const scoringOptions = { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } } as const;
+const { scoreCandidates } = proxyActivities<ReturnType<typeof createScoringActivities>>(scoringOptions);
+
 /**
- * Generates the candidates of one thumbnail brief in parallel, each with a distinct
- * deterministic seed, and books every billed call in a ledger held in workflow state
- * (queryable with `cost` while it runs).
+ * One thumbnail brief: its candidates generated in parallel (distinct deterministic seeds),
+ * scored together in one CLIP activity call, the best kept. Every billed call is booked in a
+ * ledger held in workflow state and queryable with `cost` while it runs.
  */
 export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<ThumbnailWorkflowResult> {
   const ledger = new Ledger();
@@ -47,12 +60,47 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
       }
     })
   );
-  return {
+  failures.sort((a, b) => a.candidateIndex - b.candidateIndex);
+  const candidates: ScoredCandidate[] = settled.filter((c): c is GeneratedCandidate => c !== undefined);
+
+  const result: ThumbnailWorkflowResult = {
+    batchId: input.batchId,
     thumbnailId: input.thumbnailId,
     phase: input.phase,
-    candidates: settled.filter((c): c is GeneratedCandidate => c !== undefined),
-    failures: failures.sort((a, b) => a.candidateIndex - b.candidateIndex),
+    status: candidates.length > 0 ? 'ok' : 'failed',
+    candidates,
+    failures,
     ledger: ledger.list(),
     totals: ledger.totals,
   };
+  if (candidates.length === 0) {
+    result.reason = failures[0] ? `${failures[0].type}: ${failures[0].message}` : 'no candidates requested';
+  } else if (input.score !== false) {
+    const size = expectedImageSize(input.request.model, toRequestBody({ ...input.request, seed: 0 }));
+    // CPU work goes to the scoring queue beside this workflow's own queue.
+    const scored = await scoreCandidates.executeWithOptions(
+      {
+        ...scoringOptions,
+        taskQueue: scoringTaskQueueFor(workflowInfo().taskQueue),
+        summary: `score ${candidates.length} ${input.phase} candidate(s) of ${input.thumbnailId}`,
+      },
+      [{ prompt: input.request.prompt, images: candidates.map((c) => c.image), width: size.width, height: size.height }]
+    );
+    candidates.forEach((c, i) => {
+      const detail = scored.scores[i];
+      if (detail) {
+        c.score = detail.score;
+        c.scoreDetail = detail;
+      }
+    });
+    result.scorer = scored.scorer;
+    result.best = candidates.reduce(
+      (best, c, i) => ((c.score ?? -Infinity) > (candidates[best]?.score ?? -Infinity) ? i : best),
+      0
+    );
+  } else {
+    result.best = 0;
+  }
+  if (input.saveResult !== false) await saveThumbnailResult(result);
+  return result;
 }

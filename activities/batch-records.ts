@@ -1,0 +1,54 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { BlobRef } from '../shared/blob-ref.js';
+import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import type { BlobStore } from './blob-store.js';
+
+export interface LoadBriefsInput {
+  manifest: BlobRef;
+  /** A page of the manifest by position... */
+  offset?: number;
+  limit?: number;
+  /** ...or the briefs with these ids, in this order. */
+  ids?: string[];
+}
+
+/** Record namespace of a batch's per-thumbnail results. */
+export function resultsNamespace(batchId: string): string {
+  return `results-${batchId}`;
+}
+
+export function resultKey(thumbnailId: string, phase: ThumbnailWorkflowResult['phase']): string {
+  return `${thumbnailId}.${phase}`;
+}
+
+function parseBriefs(text: string): ThumbnailBrief[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as ThumbnailBrief);
+}
+
+export function createBatchRecordActivities({ store }: { store: BlobStore }) {
+  /** Reads a page (or a chosen set) of the stored, already validated briefs of a batch. */
+  async function loadBriefs(input: LoadBriefsInput): Promise<ThumbnailBrief[]> {
+    const briefs = parseBriefs((await store.get(input.manifest)).toString('utf8'));
+    if (input.ids) {
+      const byId = new Map(briefs.map((b) => [b.id, b]));
+      return input.ids.map((id) => {
+        const brief = byId.get(id);
+        if (!brief) throw ApplicationFailure.nonRetryable(`brief ${id} is not in manifest ${input.manifest.sha256}`);
+        return brief;
+      });
+    }
+    const offset = input.offset ?? 0;
+    return briefs.slice(offset, offset + (input.limit ?? briefs.length));
+  }
+
+  /** Keeps a thumbnail's full result (candidates, scores, ledger) beside the images for the output writer. */
+  async function saveThumbnailResult(result: ThumbnailWorkflowResult): Promise<void> {
+    await store.putRecord(resultsNamespace(result.batchId), resultKey(result.thumbnailId, result.phase), result);
+  }
+
+  return { loadBriefs, saveThumbnailResult };
+}

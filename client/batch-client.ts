@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { BlobStore } from '../activities/blob-store.js';
+import type { BatchOptions } from '../shared/batch-options.js';
+import {
+  progressQuery,
+  type BatchProgress,
+  type BatchResult,
+  type BatchWorkflowInput,
+} from '../shared/batch-workflow.js';
+import { formatUsd } from '../shared/price-card.js';
+import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
+import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
+import { isSafeId, SAFE_ID_RULE, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import type { batchWorkflow } from '../workflows/batch.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+export type BatchHandle = WorkflowHandle<typeof batchWorkflow>;
+
+/**
+ * Default batch id: manifest name plus a hash of its validated content, so a scheduler that
+ * fires twice with the same manifest lands on the same batch instead of paying twice.
+ */
+export function defaultBatchId(manifestPath: string, briefs: ThumbnailBrief[], options: BatchOptions): string {
+  const stem = basename(manifestPath, extname(manifestPath))
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 60);
+  const hash = createHash('sha256').update(JSON.stringify({ briefs, options })).digest('hex').slice(0, 10);
+  return `${stem || 'batch'}-${hash}`;
+}
+
+export interface StartBatchInput {
+  client: Client;
+  store: BlobStore;
+  batchId: string;
+  briefs: ThumbnailBrief[];
+  options: BatchOptions;
+  taskQueue?: string;
+  thumbnailsPerRun?: number;
+  retry?: BatchWorkflowInput['retry'];
+}
+
+export interface StartedBatch {
+  handle: BatchHandle;
+  /** `started` for a new batch; `attached` to one already running; `finished` when it had already ended. */
+  outcome: 'started' | 'attached' | 'finished';
+  status?: WorkflowExecutionStatusName;
+}
+
+/** Starts a batch, or attaches to the batch with the same id if one already exists. */
+export async function startBatch(input: StartBatchInput): Promise<StartedBatch> {
+  if (!isSafeId(input.batchId)) {
+    throw new CliError(EXIT.invalidInput, `--batch-id ${JSON.stringify(input.batchId)} is not valid: ${SAFE_ID_RULE}`);
+  }
+  const existing = input.client.workflow.getHandle<typeof batchWorkflow>(input.batchId);
+  try {
+    const described = await existing.describe();
+    return {
+      handle: existing,
+      outcome: described.status.name === 'RUNNING' ? 'attached' : 'finished',
+      status: described.status.name,
+    };
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  // Images and briefs travel by reference: the manifest is stored, the workflow gets its address.
+  const manifest = await input.store.put(
+    Buffer.from(input.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n'),
+    'application/x-ndjson'
+  );
+  const o = input.options;
+  const handle = await input.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+    workflowId: input.batchId,
+    taskQueue: input.taskQueue ?? GENERATION_TASK_QUEUE,
+    args: [
+      {
+        batchId: input.batchId,
+        manifest,
+        thumbnails: input.briefs.length,
+        options: o,
+        ...(input.thumbnailsPerRun ? { thumbnailsPerRun: input.thumbnailsPerRun } : {}),
+        ...(input.retry ? { retry: input.retry } : {}),
+      },
+    ],
+    // Two schedulers racing on the same id both end up on one run.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    staticSummary: `thumbgate batch ${input.batchId}: ${input.briefs.length} thumbnails`,
+    staticDetails: [
+      `**${input.briefs.length} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +
+        `${o.draftModel === 'flux-schnell' || o.draftModel === 'flux-dev' ? ` at ${o.draftSteps} steps` : ''}`,
+      `bottom ${o.rerollFraction * 100}% re-rolled on ${o.rerollModel}; ${o.maxInFlight} thumbnails in flight`,
+    ].join('\n\n'),
+    typedSearchAttributes: [
+      { key: stageKey, value: 'drafting' },
+      { key: thumbnailCountKey, value: input.briefs.length },
+      { key: spendUsdKey, value: 0 },
+    ],
+  });
+  return { handle, outcome: 'started' };
+}
+
+export function progressLine(p: BatchProgress): string {
+  return (
+    `${p.stage}: ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
+    `${p.rerolled}/${p.rerollTarget} re-rolled, ${p.inFlight} in flight, spend ${formatUsd(p.spendMicros)}`
+  );
+}
+
+function progressBar(p: BatchProgress, width = 28): string {
+  const done = p.stage === 'drafting' ? p.drafted + p.failed : p.thumbnails;
+  const total = p.thumbnails + p.rerollTarget;
+  const fraction = total === 0 ? 1 : Math.min(1, (done + p.rerolled) / total);
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}%`;
+}
+
+/**
+ * Waits for a batch to end, showing progress: a redrawn bar on a TTY, a plain line whenever
+ * progress changes otherwise. Returns the result, or throws CliError(batchFailed).
+ */
+export async function waitForBatch(
+  handle: BatchHandle,
+  out: NodeJS.WriteStream | null = process.stderr,
+  pollMs = 1_000
+): Promise<BatchResult> {
+  const tty = Boolean(out?.isTTY);
+  let last = '';
+  const resultPromise = handle.result();
+  let settled = false;
+  resultPromise.then(
+    () => (settled = true),
+    () => (settled = true)
+  );
+  while (!settled) {
+    try {
+      const p = await handle.query(progressQuery);
+      const line = progressLine(p);
+      if (out && tty) out.write(`\r\x1b[2K${progressBar(p)} ${line}`);
+      else if (out && line !== last) out.write(`${line}\n`);
+      last = line;
+    } catch {
+      // between runs (continue-as-new) or before the first task: try again next tick
+    }
+    await Promise.race([sleep(pollMs), resultPromise.catch(() => undefined)]);
+  }
+  if (out && tty) out.write('\n');
+  try {
+    return await resultPromise;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      throw new CliError(EXIT.batchFailed, `batch ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { BatchHandle } from '../batch-client.js';
+import type { Connected } from '../connection.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import type { batchWorkflow } from '../../workflows/batch.js';
+
+/** The batch's handle and description; a batch that does not exist is exit code 4. */
+export async function findBatch(
+  temporal: Connected,
+  batchId: string | undefined,
+  usage: string
+): Promise<{ handle: BatchHandle; description: WorkflowExecutionDescription }> {
+  if (!batchId) throw new CliError(EXIT.invalidInput, `a batch id is required\nusage: ${usage}`);
+  const handle = temporal.client.workflow.getHandle<typeof batchWorkflow>(batchId);
+  try {
+    return { handle, description: await handle.describe() };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new CliError(
+        EXIT.notFound,
+        `no batch ${batchId} in namespace ${temporal.namespace} (try \`thumbgate list\`)`
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { spendUsdKey, stageKey, thumbnailCountKey } from '../../shared/search-attributes.js';
+import { connectTemporal } from '../connection.js';
+import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { table, type Output } from '../output.js';
+
+export const listUsage = 'thumbgate list [--limit N] [--json]';
+
+/** Recent batches from visibility, with the spend and stage the workflows publish as search attributes. */
+export async function list(argv: string[], out: Output): Promise<ExitCode> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, limit: { type: 'string' } } });
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new CliError(EXIT.invalidInput, `--limit must be a positive integer, got ${JSON.stringify(values.limit)}`);
+  }
+  const temporal = await connectTemporal();
+  try {
+    const rows: {
+      batchId: string;
+      status: string;
+      startTime: string;
+      stage?: string;
+      spendUsd?: number;
+      thumbnails?: number;
+    }[] = [];
+    for await (const wf of temporal.client.workflow.list({ query: `WorkflowType = 'batchWorkflow'` })) {
+      const sa = wf.typedSearchAttributes;
+      rows.push({
+        batchId: wf.workflowId,
+        status: wf.status.name,
+        startTime: wf.startTime.toISOString(),
+        stage: sa.get(stageKey),
+        spendUsd: sa.get(spendUsdKey),
+        thumbnails: sa.get(thumbnailCountKey),
+      });
+    }
+    // One entry per batch (continue-as-new leaves earlier runs behind), newest first.
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) {
+      const seen = latest.get(r.batchId);
+      if (!seen || seen.startTime < r.startTime) latest.set(r.batchId, r);
+    }
+    const batches = [...latest.values()].sort((a, b) => b.startTime.localeCompare(a.startTime)).slice(0, limit);
+    out.result(batches, () =>
+      batches.length === 0
+        ? 'no batches yet'
+        : table([
+            ['batch', 'status', 'stage', 'thumbnails', 'spend', 'started'],
+            ...batches.map((b) => [
+              b.batchId,
+              b.status.toLowerCase(),
+              b.stage ?? '',
+              b.thumbnails === undefined ? '' : String(b.thumbnails),
+              b.spendUsd === undefined ? '' : `$${b.spendUsd.toFixed(4)}`,
+              b.startTime,
+            ]),
+          ])
+    );
+    return EXIT.ok;
+  } finally {
+    await temporal.close();
+  }
+}

@@ -1,0 +1,55 @@
+import type { BatchCost, BatchResult } from '../shared/batch-workflow.js';
+import { FLUX_MODELS, formatUsd } from '../shared/price-card.js';
+import { table } from './output.js';
+
+/** The cost table people read: spend by phase and model, cost per usable thumbnail, counterfactuals. */
+export function formatCost(cost: BatchCost): string {
+  const t = cost.totals;
+  const rows: string[][] = [['', 'calls', 'GPU-s', 'spend']];
+  for (const phase of ['draft', 'reroll'] as const) {
+    rows.push([
+      `${phase === 'draft' ? 'drafts' : 're-rolls'}`,
+      String(t.byPhase[phase].calls),
+      '',
+      formatUsd(t.byPhase[phase].costMicros),
+    ]);
+  }
+  for (const model of FLUX_MODELS) {
+    const m = t.byModel[model];
+    if (m)
+      rows.push([`  ${model}`, String(m.calls), m.gpuSeconds ? m.gpuSeconds.toFixed(3) : '', formatUsd(m.costMicros)]);
+  }
+  if (t.unusableCalls > 0)
+    rows.push(['billed but unusable', String(t.unusableCalls), '', formatUsd(t.unusableCostMicros)]);
+  rows.push(['total', String(t.calls), '', formatUsd(t.costMicros)]);
+  const lines = [
+    table(rows),
+    '',
+    `usable thumbnails: ${cost.usableThumbnails}; cost per usable thumbnail: ${formatUsd(cost.costPerUsableMicros)}`,
+    '',
+    table([
+      ['compared with', 'per thumbnail', 'batch'],
+      ['this batch (actual)', formatUsd(cost.costPerUsableMicros), formatUsd(t.costMicros)],
+      ...cost.counterfactuals.map((c) => [c.label, formatUsd(c.perThumbnailMicros), formatUsd(c.totalMicros)]),
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+export function formatResult(result: BatchResult): string {
+  const rerollWins = result.rerolls.filter((r) => r.winner === 'reroll').length;
+  const lines = [
+    `batch ${result.batchId}: ${result.succeeded}/${result.thumbnails} thumbnails succeeded` +
+      (result.runs > 1 ? ` (${result.runs} runs)` : ''),
+    `re-rolled ${result.rerolls.length}, re-roll won ${rerollWins}`,
+  ];
+  const failed = result.failed.length + result.failedUnlisted;
+  if (failed > 0) {
+    lines.push(`failed ${failed}:`);
+    for (const f of result.failed.slice(0, 20)) lines.push(`  ${f.id} (${f.phase}): ${f.reason}`);
+    if (failed > 20) lines.push(`  … and ${failed - 20} more (see results.jsonl)`);
+  }
+  if (result.outputDir) lines.push(`outputs: ${result.outputDir}`);
+  lines.push('', formatCost(result.cost));
+  return lines.join('\n');
+}

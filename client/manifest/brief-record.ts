@@ -1,0 +1,183 @@
+/**
+ * Turns one raw manifest record (from any format) into a validated ThumbnailBrief, or the list of
+ * everything wrong with it. Size checks come from shared/thumbnail-brief.ts and prompt limits from
+ * the price card, so the manifest accepts exactly what the draft and re-roll models accept.
+ */
+import type { BatchOptions } from '../../shared/batch-options.js';
+import { PRICE_CARD, ASPECT_RATIOS } from '../../shared/price-card.js';
+import {
+  SAFE_ID_RULE,
+  describeSizeProblems,
+  isAspectRatio,
+  isSafeId,
+  sizeForAspectRatio,
+  type MetadataValue,
+  type Size,
+  type ThumbnailBrief,
+} from '../../shared/thumbnail-brief.js';
+import type { ManifestProblem } from './errors.js';
+import { CSV_META_PREFIX, isBriefField, unknownFieldMessage } from './fields.js';
+
+export interface RawRecord {
+  line: number;
+  format: 'json' | 'csv';
+  /** Field name → value; for CSV every value is a string and empty cells are already dropped. */
+  fields: Record<string, unknown>;
+}
+
+export type RecordResult =
+  { brief: ThumbnailBrief; problems?: undefined } | { brief?: undefined; problems: ManifestProblem[] };
+
+const SIZE_PATTERN = /^(\d+)\s*[xX×]\s*(\d+)$/;
+
+/** JSON needs real numbers; CSV cells are text, so digits-only text counts as an integer there. */
+function readInteger(value: unknown, format: 'json' | 'csv'): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (format === 'csv' && typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function validateRecord(record: RawRecord, options: BatchOptions): RecordResult {
+  const { line, format, fields } = record;
+  const problems: ManifestProblem[] = [];
+  const problem = (field: string, message: string): void => {
+    problems.push({ line, field, message });
+  };
+
+  for (const name of Object.keys(fields)) {
+    if (!isBriefField(name)) problem(name, unknownFieldMessage(name, format));
+  }
+  // JSON null means "not given" for optional fields, the same as an empty CSV cell.
+  const get = (name: string): unknown => (fields[name] === null ? undefined : fields[name]);
+
+  const rawId = get('id');
+  const id = typeof rawId === 'string' ? rawId.trim() : rawId;
+  if (id === undefined || id === '') {
+    problem('id', 'missing id — give each brief a unique id such as 2026-11-24-gaming-001');
+  } else if (typeof id !== 'string') {
+    problem('id', `id must be a string, got ${describe(id)} — quote it, e.g. "${describe(id)}"`);
+  } else if (!isSafeId(id)) {
+    problem('id', `id ${describe(id)} cannot be used as a file name — use ${SAFE_ID_RULE}`);
+  }
+
+  const rawPrompt = get('prompt');
+  const prompt = typeof rawPrompt === 'string' ? rawPrompt.trim() : rawPrompt;
+  const models = [options.draftModel, options.rerollModel];
+  const maxChars = Math.min(...models.map((m) => PRICE_CARD[m].maxPromptChars));
+  if (prompt === undefined) {
+    problem('prompt', "missing prompt — write the thumbnail's description");
+  } else if (typeof prompt !== 'string') {
+    problem('prompt', `prompt must be text, got ${describe(prompt)}`);
+  } else if (prompt === '') {
+    problem('prompt', "empty prompt — write the thumbnail's description");
+  } else if (prompt.length > maxChars) {
+    problem(
+      'prompt',
+      `prompt is ${prompt.length} characters; ${models.join(' and ')} accept at most ${maxChars} — shorten it`
+    );
+  }
+
+  const size = readSize(record, options, problem);
+
+  const metadata = readMetadata(get('metadata'), format, problem);
+
+  if (problems.length > 0 || size === undefined) return { problems };
+  const brief: ThumbnailBrief = { id: id as string, prompt: prompt as string, width: size.width, height: size.height };
+  // An empty metadata object means the same as none; dropping it keeps the formats' briefs identical.
+  if (metadata !== undefined && Object.keys(metadata).length > 0) brief.metadata = metadata;
+  return { brief };
+}
+
+/** The size a record asks for (or the default), checked against both models; undefined after a problem. */
+function readSize(
+  record: RawRecord,
+  options: BatchOptions,
+  problem: (field: string, message: string) => void
+): Size | undefined {
+  const { format, fields } = record;
+  const given = (name: string): boolean => fields[name] !== undefined && fields[name] !== null;
+  const ways = [
+    given('size') && 'size',
+    (given('width') || given('height')) && 'width/height',
+    given('aspect_ratio') && 'aspect_ratio',
+  ];
+  const chosen = ways.filter((w): w is string => typeof w === 'string');
+  if (chosen.length > 1) {
+    problem('size', `give the size one way — size, width + height, or aspect_ratio — not ${chosen.join(' and ')}`);
+    return undefined;
+  }
+  let size: Size;
+  let field = 'size';
+  if (given('size')) {
+    const raw = fields.size;
+    const match = typeof raw === 'string' ? SIZE_PATTERN.exec(raw.trim()) : null;
+    if (!match) {
+      problem('size', `size must be WIDTHxHEIGHT in pixels such as "1280x720", got ${describe(raw)}`);
+      return undefined;
+    }
+    size = { width: Number(match[1]), height: Number(match[2]) };
+  } else if (given('width') || given('height')) {
+    field = given('width') ? 'width' : 'height';
+    let ok = true;
+    for (const side of ['width', 'height'] as const) {
+      if (!given(side)) {
+        problem(side, `${side} is missing — give width and height together, e.g. 1280 and 720`);
+        ok = false;
+      } else if (readInteger(fields[side], format) === undefined) {
+        problem(side, `${side} must be a whole number of pixels, got ${describe(fields[side])}`);
+        ok = false;
+      }
+    }
+    if (!ok) return undefined;
+    size = { width: readInteger(fields.width, format) as number, height: readInteger(fields.height, format) as number };
+  } else if (given('aspect_ratio')) {
+    field = 'aspect_ratio';
+    const raw = typeof fields.aspect_ratio === 'string' ? fields.aspect_ratio.trim() : fields.aspect_ratio;
+    if (!isAspectRatio(raw)) {
+      problem('aspect_ratio', `aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')}, got ${describe(raw)}`);
+      return undefined;
+    }
+    size = sizeForAspectRatio(raw);
+  } else {
+    // The default was validated with the batch options; checked again only so a bad default cannot slip through.
+    size = options.size;
+  }
+  const message = describeSizeProblems([options.draftModel, options.rerollModel], size);
+  if (message) {
+    problem(field, message);
+    return undefined;
+  }
+  return { width: size.width, height: size.height };
+}
+
+function readMetadata(
+  raw: unknown,
+  format: 'json' | 'csv',
+  problem: (field: string, message: string) => void
+): Record<string, MetadataValue> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problem(
+      'metadata',
+      `metadata must be an object of simple values, e.g. {"channel": "gaming"}, got ${describe(raw)}`
+    );
+    return undefined;
+  }
+  const prefix = format === 'csv' ? CSV_META_PREFIX : 'metadata.';
+  const metadata: Record<string, MetadataValue> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    if (!ok || (typeof value === 'number' && !Number.isFinite(value))) {
+      problem(`${prefix}${key}`, `metadata values must be text, numbers, true/false or null, got ${describe(value)}`);
+    } else if (key.trim() === '') {
+      problem('metadata', 'metadata keys must not be empty');
+    } else {
+      metadata[key] = value as MetadataValue;
+    }
+  }
+  return metadata;
+}

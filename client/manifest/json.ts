@@ -1,0 +1,126 @@
+/**
+ * JSON-array and JSON-lines readers that keep the 1-based line each brief starts on. JSON.parse
+ * gives values but no positions, so for arrays a small scanner finds where each top-level element
+ * begins; it only runs on text JSON.parse has already accepted, so it need not handle bad input.
+ */
+import type { ManifestProblem } from './errors.js';
+
+export interface JsonRecord {
+  line: number;
+  value: unknown;
+}
+
+export interface JsonParse {
+  records: JsonRecord[];
+  problems: ManifestProblem[];
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') line++;
+  return line;
+}
+
+/** Lines of increasing offsets, in one pass (manifests can hold thousands of briefs). */
+function linesOf(text: string, offsets: number[]): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let i = 0;
+  for (const offset of offsets) {
+    for (; i < offset; i++) if (text[i] === '\n') line++;
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** Line of a JSON.parse SyntaxError: V8 reports `at position N` (Node 20) or `(line L column C)` (newer). */
+function syntaxErrorLine(text: string, error: unknown): number | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const lineMatch = /line (\d+) column \d+/.exec(message);
+  if (lineMatch) return Number(lineMatch[1]);
+  const positionMatch = /at position (\d+)/.exec(message);
+  if (positionMatch) return lineAt(text, Number(positionMatch[1]));
+  return undefined;
+}
+
+function syntaxMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // The position is already in the problem's line; the raw offset only confuses.
+  return message.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+}
+
+/** Start offsets of the top-level elements of a valid JSON array. */
+function elementOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  let i = text.indexOf('[') + 1;
+  let depth = 0;
+  let expectingValue = true;
+  for (; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+    if (depth === 0 && expectingValue && c !== ']') {
+      offsets.push(i);
+      expectingValue = false;
+    }
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '[' || c === '{') {
+      depth++;
+    } else if (c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      expectingValue = true;
+    }
+  }
+  return offsets;
+}
+
+export function parseJsonArray(text: string): JsonParse {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      records: [],
+      problems: [
+        { line: syntaxErrorLine(text, error), message: `not valid JSON (${syntaxMessage(error)}) — fix the syntax` },
+      ],
+    };
+  }
+  if (!Array.isArray(value)) {
+    return {
+      records: [],
+      problems: [
+        {
+          line: 1,
+          message:
+            'a .json manifest must be an array of brief objects: [{"id": ..., "prompt": ...}, ...]; ' +
+            'for one brief per line use a .jsonl file',
+        },
+      ],
+    };
+  }
+  const lines = linesOf(text, elementOffsets(text));
+  const elements: unknown[] = value;
+  return { records: elements.map((element, index) => ({ line: lines[index] ?? 1, value: element })), problems: [] };
+}
+
+/** One JSON object per line; blank lines are skipped. */
+export function parseJsonLines(text: string): JsonParse {
+  const records: JsonRecord[] = [];
+  const problems: ManifestProblem[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    try {
+      records.push({ line, value: JSON.parse(raw) });
+    } catch (error) {
+      problems.push({
+        line,
+        message: `not valid JSON (${syntaxMessage(error)}) — each line must be one complete brief object`,
+      });
+    }
+  });
+  return { records, problems };
+}

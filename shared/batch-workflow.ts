@@ -1,0 +1,109 @@
+/** Input, state, result and messages of the batch workflow. Sandbox-safe. */
+import { defineQuery } from '@temporalio/workflow';
+import type { BatchOptions } from './batch-options.js';
+import type { BlobRef } from './blob-ref.js';
+import type { LedgerTotals } from './ledger.js';
+import type { RetrySettings } from './retry.js';
+
+export interface BatchWorkflowInput {
+  batchId: string;
+  /** The validated briefs, stored as JSON lines: a 10,000-brief manifest would not fit in a payload. */
+  manifest: BlobRef;
+  thumbnails: number;
+  options: BatchOptions;
+  retry?: Partial<RetrySettings>;
+  /**
+   * Thumbnails finished per run before the workflow continues as new, which keeps every run's
+   * history bounded however large the batch.
+   */
+  thumbnailsPerRun?: number;
+  /** Write the output folder (winners, results.jsonl, ledger.csv, contact sheet) at the end; default true. */
+  writeOutputs?: boolean;
+  /** State carried across continue-as-new; absent on the first run. */
+  carry?: BatchCarry;
+}
+
+export type BatchStage = 'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'failed';
+
+/** A thumbnail's best draft score, kept only for the lowest-scoring candidates for re-roll. */
+export interface ScoredThumbnail {
+  id: string;
+  score: number;
+}
+
+export interface RerollDecision {
+  id: string;
+  draftScore: number;
+  rerollScore?: number;
+  winner: 'draft' | 'reroll';
+  reason: string;
+}
+
+export interface FailedThumbnail {
+  id: string;
+  phase: 'draft' | 'reroll';
+  reason: string;
+}
+
+/** Compact state carried from run to run: counts, totals and bounded lists only. */
+export interface BatchCarry {
+  stage: 'drafting' | 'rerolling';
+  /** Next brief index (drafting) or next entry of `rerollQueue` (rerolling). */
+  next: number;
+  drafted: number;
+  /** The lowest best-draft scores so far, at most `ceil(fraction × thumbnails)` of them. */
+  bottom: ScoredThumbnail[];
+  rerollQueue: ScoredThumbnail[];
+  rerolls: RerollDecision[];
+  failed: FailedThumbnail[];
+  /** Failures beyond those listed (the list is capped). */
+  failedUnlisted: number;
+  totals: LedgerTotals;
+  runs: number;
+}
+
+export interface BatchProgress {
+  batchId: string;
+  stage: BatchStage;
+  thumbnails: number;
+  drafted: number;
+  failed: number;
+  rerollTarget: number;
+  rerolled: number;
+  inFlight: number;
+  spendMicros: number;
+  /** Runs of this batch so far (continue-as-new count + 1). */
+  run: number;
+}
+
+export interface Counterfactual {
+  label: string;
+  totalMicros: number;
+  perThumbnailMicros: number;
+}
+
+export interface BatchCost {
+  batchId: string;
+  totals: LedgerTotals;
+  usableThumbnails: number;
+  costPerUsableMicros: number;
+  /** What the same batch would cost all on the re-roll model, and the seed's expectation. */
+  counterfactuals: Counterfactual[];
+  /** Per-thumbnail cost of thumbnails finished in the current run (earlier ones are in the outputs). */
+  recentThumbnails: { id: string; phase: 'draft' | 'reroll'; calls: number; costMicros: number }[];
+}
+
+export interface BatchResult {
+  batchId: string;
+  thumbnails: number;
+  succeeded: number;
+  failed: FailedThumbnail[];
+  failedUnlisted: number;
+  rerolls: RerollDecision[];
+  cost: BatchCost;
+  outputDir?: string;
+  runs: number;
+}
+
+export const progressQuery = defineQuery<BatchProgress>('progress');
+export const costQuery = defineQuery<BatchCost>('cost');

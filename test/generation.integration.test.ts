@@ -1,0 +1,143 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createGenerateActivities } from '../activities/generate-candidate.js';
+import { SegmindClient } from '../activities/segmind/client.js';
+import type { ThumbnailWorkflowInput } from '../shared/thumbnail-workflow.js';
+import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
+import { decodedHistoryText, scheduledActivities } from './helpers/history.js';
+import { TEST_API_KEY, startPipeline, type Pipeline } from './helpers/pipeline.js';
+import sharp from 'sharp';
+
+type History = Awaited<ReturnType<Awaited<ReturnType<Pipeline['env']['client']['workflow']['start']>>['fetchHistory']>>;
+
+const FAST_RETRY = { initialIntervalMs: 50, maxIntervalMs: 200 };
+
+function brief(thumbnailId: string, prompt = 'a surprised gamer lit by a neon monitor, bold composition'): ThumbnailWorkflowInput {
+  return {
+    batchId: 'it-generation',
+    thumbnailId,
+    phase: 'draft',
+    request: { model: 'flux-schnell', prompt, width: 448, height: 256, steps: 4 },
+    candidates: 4,
+    retry: FAST_RETRY,
+    score: false,
+  };
+}
+
+async function run(p: Pipeline, input: ThumbnailWorkflowInput) {
+  const handle = await p.env.client.workflow.start<typeof thumbnailWorkflow>('thumbnailWorkflow', {
+    taskQueue: p.taskQueue,
+    workflowId: `${input.batchId}-${input.thumbnailId}-${Date.now()}`,
+    args: [input],
+  });
+  return { result: await handle.result(), history: await handle.fetchHistory() };
+}
+
+function events(history: History) {
+  return history.events ?? [];
+}
+
+describe('durable candidate generation (real server, emulator over HTTP)', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ headersTimeoutMs: 1_500 });
+  });
+  afterAll(() => p?.teardown());
+  beforeEach(() => p.emulator.reset());
+
+  test('drafts four candidates in parallel with distinct seeds and books each billed call', async () => {
+    const { result, history } = await run(p, brief('parallel'));
+    expect(result.status).toBe('ok');
+    expect(result.candidates).toHaveLength(4);
+    expect(new Set(result.candidates.map((c) => c.seed)).size).toBe(4);
+    expect(new Set(result.candidates.map((c) => c.image.sha256)).size).toBe(4);
+    for (const c of result.candidates) {
+      expect([c.width, c.height]).toEqual([448, 256]);
+      const meta = await sharp(await p.store.get(c.image)).metadata();
+      expect([meta.width, meta.height]).toEqual([448, 256]);
+    }
+    // All four activities were scheduled before the first one completed: they ran in parallel.
+    const evs = events(history);
+    const firstCompleted = evs.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    const scheduledBefore = evs.slice(0, firstCompleted).filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduledBefore).toHaveLength(4);
+    expect(result.ledger).toHaveLength(4);
+    expect(result.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    expect(result.ledger.map((e) => e.requestId).sort()).toEqual(p.emulator.billing().map((b) => b.requestId).sort());
+  });
+
+  test('500, 429 (Retry-After), hang and truncated bodies are retried to success; the ledger matches billing exactly', async () => {
+    p.emulator.faults.configure({
+      retryAfterSeconds: 1,
+      script: [{ kind: '500' }, { kind: '429' }, { kind: 'truncate' }, { kind: 'hang' }, { kind: '503' }],
+    });
+    const { result, history } = await run(p, brief('faults'));
+    expect(result.status).toBe('ok');
+    expect(result.candidates).toHaveLength(4);
+    expect(result.failures).toEqual([]);
+    // The truncated response was billed by the provider, so it is in the ledger as unusable.
+    const unusable = result.ledger.filter((e) => e.outcome === 'unusable');
+    expect(unusable).toHaveLength(1);
+    expect(p.emulator.billing().filter((b) => b.outcome === 'truncated')).toHaveLength(1);
+    expect(result.ledger).toHaveLength(5);
+    expect(result.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    expect(result.totals.unusableCostMicros).toBe(unusable[0]!.costMicros);
+    // The 429's Retry-After became the workflow's durable timer before the next attempt.
+    const timers = events(history)
+      .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
+      .filter((t) => t !== undefined && t !== null);
+    expect(timers.some((t) => Number(t.seconds ?? 0) === 1)).toBe(true);
+    expect(result.candidates.some((c) => c.attempt > 1)).toBe(true);
+  });
+
+  test('a rejected key fails at once, without retries, with a clear message that does not contain the key', async () => {
+    const wrongKey = 'wrong-key-that-must-not-leak';
+    const bad = await startPipeline({ apiKey: wrongKey, scoring: false });
+    try {
+      const { result, history } = await run(bad, brief('unauthorized'));
+      expect(result.status).toBe('failed');
+      expect(result.candidates).toEqual([]);
+      expect(result.failures).toHaveLength(4);
+      for (const f of result.failures) {
+        expect(f.type).toBe('SegmindKeyRejected');
+        expect(f.attempts).toBe(1);
+        expect(f.message).toMatch(/401.*SEGMIND_API_KEY/);
+      }
+      expect(scheduledActivities(history).filter((n) => n === 'generateCandidate')).toHaveLength(4);
+      expect(decodedHistoryText(history)).toContain('401');
+      expect(decodedHistoryText(history)).not.toContain(wrongKey);
+      expect(bad.emulator.billing()).toEqual([]);
+    } finally {
+      await bad.teardown();
+    }
+  });
+
+  test('the API key never appears in workflow history', async () => {
+    const { history } = await run(p, brief('secret'));
+    const text = decodedHistoryText(history);
+    expect(text).toContain('a surprised gamer'); // the search reads decoded payloads
+    expect(text).not.toContain(TEST_API_KEY);
+  });
+
+  test('a retry that finds its candidate already stored returns it without calling the provider again', async () => {
+    const { generateCandidate } = createGenerateActivities({
+      store: p.store,
+      provider: new SegmindClient({ apiKey: TEST_API_KEY, baseUrl: p.emulator.url }),
+    });
+    const input = {
+      batchId: 'it-idempotent',
+      thumbnailId: 't1',
+      phase: 'draft' as const,
+      candidateIndex: 0,
+      params: { model: 'flux-schnell' as const, prompt: 'a chef flipping a pancake', seed: 42, width: 448, height: 256 },
+      attempt: 1,
+    };
+    const env = new MockActivityEnvironment();
+    const first = await env.run(generateCandidate, input);
+    const second = await env.run(generateCandidate, { ...input, attempt: 2 });
+    expect(first.reused).toBe(false);
+    expect(second.reused).toBe(true);
+    expect(second.billed).toEqual(first.billed);
+    expect(second.image).toEqual(first.image);
+    expect(p.emulator.billing()).toHaveLength(1);
+  });
+});

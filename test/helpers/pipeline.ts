@@ -1,0 +1,106 @@
+/**
+ * A real pipeline for integration tests: the suite's Temporal dev server, the Segmind emulator
+ * over real HTTP, a temp content-addressed store, and real workers (generation + CLIP scoring on
+ * the tiny generated model) on a task queue of their own.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { LocalBlobStore } from '../../activities/blob-store.js';
+import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
+import { SegmindClient, createSegmindDispatcher } from '../../activities/segmind/client.js';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
+import { createGenerationWorker, createScoringWorker } from '../../worker/create-workers.js';
+import { projectRoot, workflowsPath } from '../../worker/paths.js';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed in this process
+  }
+}
+
+/** Workflows bundled once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  quietRuntime();
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+  return bundle;
+}
+
+export const TEST_API_KEY = 'thumbgate-test-key-do-not-log';
+
+export interface PipelineOptions {
+  emulator?: EmulatorOptions;
+  /** The key the worker sends; defaults to one the emulator accepts. */
+  apiKey?: string;
+  headersTimeoutMs?: number;
+  scoring?: boolean;
+}
+
+export interface Pipeline {
+  env: TestWorkflowEnvironment;
+  emulator: Emulator;
+  store: LocalBlobStore;
+  outDir: string;
+  taskQueue: string;
+  workers: Worker[];
+  teardown(): Promise<void>;
+}
+
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test`');
+  const workflowBundleReady = workflowBundle();
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address });
+  const emulator = await createEmulator({ apiKeys: [TEST_API_KEY], ...options.emulator });
+  const root = await mkdtemp(join(tmpdir(), 'thumbgate-it-'));
+  const store = new LocalBlobStore(join(root, 'store'));
+  const outDir = join(root, 'out');
+  const taskQueue = `test-${randomUUID()}`;
+  const dispatcher = createSegmindDispatcher(16);
+  const provider = new SegmindClient({
+    apiKey: options.apiKey ?? TEST_API_KEY,
+    baseUrl: emulator.url,
+    dispatcher,
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+  });
+  const workers = [
+    await createGenerationWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      store,
+      provider,
+      outDir,
+      workflowBundle: await workflowBundleReady,
+    }),
+  ];
+  if (options.scoring !== false) {
+    const model = new ClipModelProvider(
+      clipModelConfigFromEnv({}, { modelId: TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false })
+    );
+    workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model }));
+  }
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    env,
+    emulator,
+    store,
+    outDir,
+    taskQueue,
+    workers,
+    async teardown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      await emulator.close();
+      await dispatcher.close();
+      await env.teardown();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

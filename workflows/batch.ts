@@ -1,0 +1,381 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createBatchRecordActivities } from '../activities/batch-records.js';
+import type { createOutputActivities } from '../activities/outputs/index.js';
+import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
+import {
+  costQuery,
+  progressQuery,
+  type BatchCarry,
+  type BatchCost,
+  type BatchProgress,
+  type BatchResult,
+  type BatchStage,
+  type BatchWorkflowInput,
+  type RerollDecision,
+  type ScoredThumbnail,
+} from '../shared/batch-workflow.js';
+import { requestForBrief } from '../shared/brief-request.js';
+import { emptyTotals, mergeTotals } from '../shared/ledger.js';
+import { PRICE_CARD, expectedCostMicros, formatUsd, microsToUsd } from '../shared/price-card.js';
+import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
+import { isSafeId, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { thumbnailWorkflow } from './thumbnail.js';
+
+// --- Activities ---
+
+const { loadBriefs } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
+
+const { writeBatchOutputs } = proxyActivities<ReturnType<typeof createOutputActivities>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
+
+// --- Helpers ---
+
+const BRIEF_PAGE = 200;
+const DEFAULT_THUMBNAILS_PER_RUN = 400;
+const FAILED_LISTED_MAX = 500;
+const RECENT_MAX = 200;
+/** Spend is pushed to the search attribute every this many finished thumbnails (and at every stage change). */
+const SPEND_UPSERT_EVERY = 25;
+
+function invalidInput(field: string, message: string): never {
+  throw ApplicationFailure.nonRetryable(`${field}: ${message}`, 'InvalidBatchInput');
+}
+
+function validateInput(input: BatchWorkflowInput): void {
+  if (!isSafeId(input.batchId)) {
+    invalidInput(
+      'batchId',
+      `must be a safe name (letters, digits, ".", "_", "-"), got ${JSON.stringify(input.batchId)}`
+    );
+  }
+  if (!Number.isInteger(input.thumbnails) || input.thumbnails < 1) {
+    invalidInput('thumbnails', `must be a positive integer, got ${JSON.stringify(input.thumbnails)}`);
+  }
+  const problems = validateBatchOptions(input.options);
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid batch options: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      'InvalidBatchOptions'
+    );
+  }
+  const perRun = input.thumbnailsPerRun;
+  if (perRun !== undefined && (!Number.isInteger(perRun) || perRun < 1)) {
+    invalidInput('thumbnailsPerRun', `must be a positive integer, got ${JSON.stringify(perRun)}`);
+  }
+}
+
+function initialCarry(): BatchCarry {
+  return {
+    stage: 'drafting',
+    next: 0,
+    drafted: 0,
+    bottom: [],
+    rerollQueue: [],
+    rerolls: [],
+    failed: [],
+    failedUnlisted: 0,
+    totals: emptyTotals(),
+    runs: 1,
+  };
+}
+
+/** Lowest score first; ties by thumbnail id so the selection is the same on every replay. */
+function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
+  return a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Keeps the `limit` lowest-scoring thumbnails seen so far (a bounded list, so it can be carried). */
+function keepLowest(list: ScoredThumbnail[], item: ScoredThumbnail, limit: number): void {
+  if (limit <= 0) return;
+  list.push(item);
+  list.sort(byScoreThenId);
+  if (list.length > limit) list.length = limit;
+}
+
+function bestScore(result: ThumbnailWorkflowResult): number | undefined {
+  return result.best === undefined ? undefined : result.candidates[result.best]?.score;
+}
+
+/** Runs `start` for items [from, to) with at most `limit` in flight. */
+async function slidingWindow(
+  from: number,
+  to: number,
+  limit: number,
+  fetchPage: (offset: number, count: number) => Promise<ThumbnailBrief[]>,
+  start: (brief: ThumbnailBrief) => Promise<void>,
+  inFlight: Set<Promise<void>>
+): Promise<void> {
+  let page: ThumbnailBrief[] = [];
+  let pageStart = from;
+  for (let i = from; i < to; i++) {
+    if (i >= pageStart + page.length) {
+      pageStart = i;
+      page = await fetchPage(i, Math.min(BRIEF_PAGE, to - i));
+    }
+    const brief = page[i - pageStart];
+    if (!brief) throw ApplicationFailure.nonRetryable(`manifest has no brief at position ${i}`, 'InvalidBatchInput');
+    const p: Promise<void> = start(brief).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+// --- Workflows ---
+
+/**
+ * One batch of thumbnail briefs: four drafts per brief on the draft model (child workflows,
+ * at most `maxInFlight` at once), then the bottom `ceil(fraction × n)` by best score re-rolled on
+ * the re-roll model, the better of draft and re-roll kept, outputs written. Spend is booked per
+ * billed call in the children and summed here; `progress` and `cost` answer while it runs.
+ * Continues as new every `thumbnailsPerRun` thumbnails with compact carried state, so history
+ * stays bounded for batches of any size.
+ */
+export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
+  validateInput(input);
+  const { batchId, options } = input;
+  const carry = input.carry ?? initialCarry();
+  const perRun = input.thumbnailsPerRun ?? DEFAULT_THUMBNAILS_PER_RUN;
+  const rerollLimit = rerollCount(input.thumbnails, options.rerollFraction);
+  const inFlight = new Set<Promise<void>>();
+  const recent: BatchCost['recentThumbnails'] = [];
+  let stage: BatchStage = carry.stage;
+  let finishedThisRun = 0;
+
+  const failedCount = (): number => carry.failed.length + carry.failedUnlisted;
+
+  const cost = (): BatchCost => {
+    const usable = carry.drafted;
+    const n = input.thumbnails;
+    const draftSpec = PRICE_CARD[options.draftModel];
+    const seedPerThumbnail =
+      options.candidates * draftSpec.averageMicros +
+      options.rerollFraction * PRICE_CARD[options.rerollModel].averageMicros;
+    const allReroll = expectedCostMicros(options.rerollModel);
+    return {
+      batchId,
+      totals: carry.totals,
+      usableThumbnails: usable,
+      costPerUsableMicros: usable > 0 ? Math.round(carry.totals.costMicros / usable) : 0,
+      counterfactuals: [
+        {
+          label: `seed expectation (${options.candidates} × ${options.draftModel} + ${options.rerollFraction * 100}% × ${options.rerollModel})`,
+          totalMicros: Math.round(seedPerThumbnail * n),
+          perThumbnailMicros: Math.round(seedPerThumbnail),
+        },
+        { label: `everything on ${options.rerollModel}`, totalMicros: allReroll * n, perThumbnailMicros: allReroll },
+      ],
+      recentThumbnails: recent,
+    };
+  };
+
+  const progress = (): BatchProgress => ({
+    batchId,
+    stage,
+    thumbnails: input.thumbnails,
+    drafted: carry.drafted,
+    failed: failedCount(),
+    rerollTarget: carry.stage === 'rerolling' ? carry.rerollQueue.length : rerollLimit,
+    rerolled: carry.rerolls.filter((r) => r.rerollScore !== undefined).length,
+    inFlight: inFlight.size,
+    spendMicros: carry.totals.costMicros,
+    run: carry.runs,
+  });
+
+  setHandler(progressQuery, progress);
+  setHandler(costQuery, cost);
+
+  const publish = (): void => {
+    const p = progress();
+    upsertSearchAttributes([
+      { key: spendUsdKey, value: microsToUsd(p.spendMicros) },
+      { key: stageKey, value: stage },
+      { key: thumbnailCountKey, value: input.thumbnails },
+    ]);
+    setCurrentDetails(
+      [
+        `**${stage}** — ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
+          `${p.rerolled}/${p.rerollTarget} re-rolled`,
+        `spend ${formatUsd(p.spendMicros)} (run ${p.run})`,
+      ].join('\n\n')
+    );
+  };
+  const setStage = (next: BatchStage): void => {
+    stage = next;
+    publish();
+  };
+
+  const recordFailure = (id: string, phase: 'draft' | 'reroll', reason: string): void => {
+    if (carry.failed.length < FAILED_LISTED_MAX) carry.failed.push({ id, phase, reason });
+    else carry.failedUnlisted += 1;
+  };
+
+  const finished = (result: ThumbnailWorkflowResult): void => {
+    mergeTotals(carry.totals, result.totals);
+    recent.push({
+      id: result.thumbnailId,
+      phase: result.phase,
+      calls: result.totals.calls,
+      costMicros: result.totals.costMicros,
+    });
+    if (recent.length > RECENT_MAX) recent.shift();
+    finishedThisRun += 1;
+    if (finishedThisRun % SPEND_UPSERT_EVERY === 0) publish();
+  };
+
+  const runChild = async (
+    brief: ThumbnailBrief,
+    phase: 'draft' | 'reroll'
+  ): Promise<ThumbnailWorkflowResult | string> => {
+    const draft = phase === 'draft';
+    const model = draft ? options.draftModel : options.rerollModel;
+    const candidates = draft ? options.candidates : 1;
+    try {
+      return await executeChild(thumbnailWorkflow, {
+        workflowId: `${batchId}/${phase}/${brief.id}`,
+        staticSummary: `${brief.id}: ${candidates} ${phase === 'draft' ? 'draft(s)' : 're-roll'} on ${model}`,
+        args: [
+          {
+            batchId,
+            thumbnailId: brief.id,
+            phase,
+            request: requestForBrief(brief, model, draft ? options.draftSteps : undefined),
+            candidates,
+            ...(input.retry ? { retry: input.retry } : {}),
+          },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof ChildWorkflowFailure) return err.cause?.message ?? err.message;
+      throw err;
+    }
+  };
+
+  const draftOne = async (brief: ThumbnailBrief): Promise<void> => {
+    const result = await runChild(brief, 'draft');
+    if (typeof result === 'string') return recordFailure(brief.id, 'draft', result);
+    finished(result);
+    const score = bestScore(result);
+    if (score === undefined) {
+      return recordFailure(brief.id, 'draft', result.reason ?? 'no candidate could be generated');
+    }
+    carry.drafted += 1;
+    keepLowest(carry.bottom, { id: brief.id, score }, rerollLimit);
+  };
+
+  const rerollOne = async (brief: ThumbnailBrief, draftScore: number): Promise<void> => {
+    const result = await runChild(brief, 'reroll');
+    const decision: RerollDecision = { id: brief.id, draftScore, winner: 'draft', reason: '' };
+    if (typeof result === 'string') {
+      decision.reason = `re-roll failed (${result}); the draft stands`;
+      recordFailure(brief.id, 'reroll', result);
+    } else {
+      finished(result);
+      const score = bestScore(result);
+      if (score === undefined) {
+        decision.reason = `re-roll failed (${result.reason ?? 'no image'}); the draft stands`;
+        recordFailure(brief.id, 'reroll', result.reason ?? 'no image');
+      } else {
+        decision.rerollScore = score;
+        decision.winner = score > draftScore ? 'reroll' : 'draft';
+        decision.reason =
+          decision.winner === 'reroll'
+            ? `re-roll scored ${score.toFixed(3)} over the draft's ${draftScore.toFixed(3)}`
+            : `the draft's ${draftScore.toFixed(3)} beat the re-roll's ${score.toFixed(3)}`;
+      }
+    }
+    carry.rerolls.push(decision);
+  };
+
+  const nextRun = async (): Promise<never> => {
+    publish();
+    return continueAsNew<typeof batchWorkflow>({ ...input, carry: { ...carry, runs: carry.runs + 1 } });
+  };
+
+  publish();
+
+  if (carry.stage === 'drafting') {
+    const to = Math.min(input.thumbnails, carry.next + perRun);
+    await slidingWindow(
+      carry.next,
+      to,
+      options.maxInFlight,
+      (offset, limit) => loadBriefs({ manifest: input.manifest, offset, limit }),
+      draftOne,
+      inFlight
+    );
+    carry.next = to;
+    if (to < input.thumbnails) return nextRun();
+    // The bottom tenth of the thumbnails that have a best draft.
+    carry.rerollQueue = carry.bottom.slice(0, rerollCount(carry.drafted, options.rerollFraction));
+    carry.bottom = [];
+    carry.stage = 'rerolling';
+    carry.next = 0;
+    setStage('rerolling');
+  }
+
+  if (carry.stage === 'rerolling') {
+    const to = Math.min(carry.rerollQueue.length, carry.next + perRun);
+    const queue = carry.rerollQueue.slice(carry.next, to);
+    const scores = new Map(queue.map((q) => [q.id, q.score]));
+    await slidingWindow(
+      0,
+      queue.length,
+      options.maxInFlight,
+      (offset, limit) =>
+        loadBriefs({ manifest: input.manifest, ids: queue.slice(offset, offset + limit).map((q) => q.id) }),
+      (brief) => rerollOne(brief, scores.get(brief.id) ?? 0),
+      inFlight
+    );
+    carry.next = to;
+    if (to < carry.rerollQueue.length) return nextRun();
+  }
+
+  let outputDir: string | undefined;
+  if (input.writeOutputs !== false) {
+    setStage('writing-outputs');
+    outputDir = (
+      await writeBatchOutputs.executeWithOptions(
+        { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', summary: `outputs of ${batchId}` },
+        [
+          {
+            batchId,
+            manifest: input.manifest,
+            rerolls: carry.rerolls,
+            cost: cost(),
+            workflowId: workflowInfo().workflowId,
+          },
+        ]
+      )
+    ).outputDir;
+  }
+  setStage('done');
+  return {
+    batchId,
+    thumbnails: input.thumbnails,
+    succeeded: carry.drafted,
+    failed: carry.failed,
+    failedUnlisted: carry.failedUnlisted,
+    rerolls: carry.rerolls,
+    cost: cost(),
+    ...(outputDir ? { outputDir } : {}),
+    runs: carry.runs,
+  };
+}
