@@ -1,0 +1,210 @@
+/**
+ * Fault injection. Two sources, consulted for every request that passed auth, content type,
+ * validation and content policy (so a bad request stays a bad request):
+ *
+ * - a script: faults consumed in request order; each entry may be limited to a model or to
+ *   prompts containing a substring, and may repeat (`times`). The first matching entry wins.
+ * - random: per-kind rates with a seed. The draw for a request is a hash of (seed, model, body,
+ *   n-th time this exact body was sent), not of arrival order, so a concurrent pipeline sees
+ *   the same faults on every run with the same seed, and a retry of a faulted call gets a
+ *   fresh draw.
+ *
+ * The script is consulted first; random faults apply only when no scripted entry matched.
+ */
+import { isFluxModel, type FluxModel } from '../shared/price-card.js';
+import { unitFloat } from './prng.js';
+
+export const FAULT_KINDS = ['500', '503', '429', 'hang', 'truncate', '401', '406'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ScriptedFault {
+  kind: FaultKind;
+  /** Only requests to this model. */
+  model?: FluxModel;
+  /** Only requests whose prompt contains this (case-sensitive). */
+  promptIncludes?: string;
+  /** How many matching requests it hits; default 1. */
+  times?: number;
+  /** For 429: overrides the controller's Retry-After. */
+  retryAfterSeconds?: number;
+}
+
+export interface RandomFaults {
+  seed: number;
+  /** Probability per kind; the sum must be ≤ 1. */
+  rates: Partial<Record<FaultKind, number>>;
+  model?: FluxModel;
+  promptIncludes?: string;
+}
+
+export interface FaultConfig {
+  /** Replaces the script (an empty list clears it). */
+  script?: ScriptedFault[];
+  /** Replaces the random config; null turns random faults off. */
+  random?: RandomFaults | null;
+  /** Retry-After for 429s, in seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultDecision {
+  kind: FaultKind;
+  source: 'script' | 'random';
+  retryAfterSeconds: number;
+}
+
+export interface FaultRequest {
+  model: FluxModel;
+  prompt: string;
+  /** Canonical JSON of the body: identifies "the same request" for random draws. */
+  bodyKey: string;
+}
+
+export class FaultConfigError extends Error {
+  override name = 'FaultConfigError';
+}
+
+function isKind(value: unknown): value is FaultKind {
+  return typeof value === 'string' && (FAULT_KINDS as readonly string[]).includes(value);
+}
+
+function checkFilter(where: string, model: unknown, promptIncludes: unknown): void {
+  if (model !== undefined && !isFluxModel(model)) {
+    throw new FaultConfigError(`${where}.model is not a known model: ${JSON.stringify(model)}`);
+  }
+  if (promptIncludes !== undefined && typeof promptIncludes !== 'string') {
+    throw new FaultConfigError(`${where}.promptIncludes must be a string`);
+  }
+}
+
+/** Checks a config that may have come over HTTP; throws FaultConfigError naming the field. */
+export function parseFaultConfig(raw: unknown): FaultConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new FaultConfigError('fault config must be a JSON object');
+  }
+  const cfg = raw as Record<string, unknown>;
+  for (const key of Object.keys(cfg)) {
+    if (!['script', 'random', 'retryAfterSeconds'].includes(key)) throw new FaultConfigError(`unknown field ${key}`);
+  }
+  if (cfg.retryAfterSeconds !== undefined) {
+    if (typeof cfg.retryAfterSeconds !== 'number' || !(cfg.retryAfterSeconds >= 0)) {
+      throw new FaultConfigError('retryAfterSeconds must be a non-negative number');
+    }
+  }
+  if (cfg.script !== undefined) {
+    if (!Array.isArray(cfg.script)) throw new FaultConfigError('script must be an array');
+    cfg.script.forEach((entry: unknown, i) => {
+      const e = (entry ?? {}) as Record<string, unknown>;
+      if (!isKind(e.kind)) throw new FaultConfigError(`script[${i}].kind must be one of ${FAULT_KINDS.join(', ')}`);
+      checkFilter(`script[${i}]`, e.model, e.promptIncludes);
+      if (e.times !== undefined && (!Number.isInteger(e.times) || (e.times as number) < 1)) {
+        throw new FaultConfigError(`script[${i}].times must be a positive integer`);
+      }
+      if (e.retryAfterSeconds !== undefined && (typeof e.retryAfterSeconds !== 'number' || e.retryAfterSeconds < 0)) {
+        throw new FaultConfigError(`script[${i}].retryAfterSeconds must be a non-negative number`);
+      }
+    });
+  }
+  if (cfg.random !== undefined && cfg.random !== null) {
+    const r = cfg.random as Record<string, unknown>;
+    if (typeof r !== 'object' || !Number.isInteger(r.seed))
+      throw new FaultConfigError('random.seed must be an integer');
+    checkFilter('random', r.model, r.promptIncludes);
+    const rates = (r.rates ?? {}) as Record<string, unknown>;
+    let sum = 0;
+    for (const [kind, rate] of Object.entries(rates)) {
+      if (!isKind(kind))
+        throw new FaultConfigError(`random.rates.${kind} is not a fault kind (${FAULT_KINDS.join(', ')})`);
+      if (typeof rate !== 'number' || rate < 0 || rate > 1) {
+        throw new FaultConfigError(`random.rates.${kind} must be a number from 0 to 1`);
+      }
+      sum += rate;
+    }
+    if (sum > 1 + 1e-9) throw new FaultConfigError(`random.rates must sum to at most 1, got ${sum}`);
+  }
+  return cfg;
+}
+
+function matches(filter: { model?: FluxModel; promptIncludes?: string }, req: FaultRequest): boolean {
+  if (filter.model !== undefined && filter.model !== req.model) return false;
+  if (filter.promptIncludes !== undefined && !req.prompt.includes(filter.promptIncludes)) return false;
+  return true;
+}
+
+export class FaultController {
+  private scriptQueue: Array<ScriptedFault & { remaining: number }> = [];
+  private randomFaults: RandomFaults | undefined;
+  private retryAfter: number;
+  private attempts = new Map<string, number>();
+
+  constructor(config: FaultConfig = {}) {
+    this.retryAfter = config.retryAfterSeconds ?? 1;
+    this.configure(config);
+  }
+
+  /** Applies a config: fields present replace the current ones, absent fields are kept. */
+  configure(config: FaultConfig): void {
+    const cfg = parseFaultConfig(config);
+    if (cfg.retryAfterSeconds !== undefined) this.retryAfter = cfg.retryAfterSeconds;
+    if (cfg.script !== undefined) this.scriptQueue = [];
+    if (cfg.script) this.script(...cfg.script);
+    if (cfg.random !== undefined) this.setRandom(cfg.random ?? undefined);
+  }
+
+  /** Appends scripted faults. */
+  script(...faults: ScriptedFault[]): void {
+    parseFaultConfig({ script: faults });
+    for (const f of faults) this.scriptQueue.push({ ...f, remaining: f.times ?? 1 });
+  }
+
+  setRandom(random: RandomFaults | undefined): void {
+    if (random) parseFaultConfig({ random });
+    this.randomFaults = random ? { ...random, rates: { ...random.rates } } : undefined;
+    this.attempts.clear();
+  }
+
+  set retryAfterSeconds(seconds: number) {
+    parseFaultConfig({ retryAfterSeconds: seconds });
+    this.retryAfter = seconds;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.retryAfter;
+  }
+
+  /** Scripted faults not yet consumed, with how many hits each has left in `times`. */
+  pending(): ScriptedFault[] {
+    return this.scriptQueue.map(({ remaining, ...f }) => ({ ...f, times: remaining }));
+  }
+
+  snapshot(): { script: ScriptedFault[]; random: RandomFaults | null; retryAfterSeconds: number } {
+    return { script: this.pending(), random: this.randomFaults ?? null, retryAfterSeconds: this.retryAfter };
+  }
+
+  /** Removes the script and random faults (Retry-After keeps its value). */
+  clear(): void {
+    this.scriptQueue = [];
+    this.setRandom(undefined);
+  }
+
+  /** Decides the fault for one request, consuming a scripted entry if one matches. */
+  next(req: FaultRequest): FaultDecision | undefined {
+    const i = this.scriptQueue.findIndex((f) => matches(f, req));
+    if (i >= 0) {
+      const f = this.scriptQueue[i]!;
+      if (--f.remaining <= 0) this.scriptQueue.splice(i, 1);
+      return { kind: f.kind, source: 'script', retryAfterSeconds: f.retryAfterSeconds ?? this.retryAfter };
+    }
+    const r = this.randomFaults;
+    if (!r || !matches(r, req)) return undefined;
+    const key = `${req.model}\u0000${req.bodyKey}`;
+    const attempt = this.attempts.get(key) ?? 0;
+    this.attempts.set(key, attempt + 1);
+    const u = unitFloat('fault', r.seed, req.model, req.bodyKey, attempt);
+    let acc = 0;
+    for (const kind of FAULT_KINDS) {
+      acc += r.rates[kind] ?? 0;
+      if (u < acc) return { kind, source: 'random', retryAfterSeconds: this.retryAfter };
+    }
+    return undefined;
+  }
+}

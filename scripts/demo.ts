@@ -1,0 +1,142 @@
+/**
+ * `npm run demo`: the main job, offline. Starts the Temporal dev server (or uses one already on
+ * 7233), the Segmind emulator (unless SEGMIND_API_KEY is set: then the real API), the generation
+ * and scoring workers, runs the bundled manifest of MCN thumbnail briefs, prints the cost table
+ * and the UI link, writes out/<batch-id>/, and keeps the UI up until Ctrl-C on a terminal.
+ */
+import { join } from 'node:path';
+import { NativeConnection, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { LocalBlobStore } from '../activities/blob-store.js';
+import {
+  TINY_CLIP_MODEL,
+  clipModelConfigFromEnv,
+  sharedClipModelProvider,
+  terminalProgress,
+} from '../activities/scoring/index.js';
+import { SegmindClient, createSegmindDispatcher, DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
+import { startBatch, waitForBatch } from '../client/batch-client.js';
+import { uiLink } from '../client/connection.js';
+import { formatResult } from '../client/format-cost.js';
+import { loadManifest } from '../client/manifest/index.js';
+import { createEmulator, DEFAULT_EMULATOR_API_KEY, type Emulator } from '../emulator/server.js';
+import { resolveBatchOptions } from '../shared/batch-options.js';
+import { formatUsd } from '../shared/price-card.js';
+import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
+import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
+import { createGenerationWorker, createScoringWorker } from '../worker/create-workers.js';
+import { defaultOutDir, defaultStoreDir, projectRoot } from '../worker/paths.js';
+import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
+
+const MANIFEST = join(projectRoot, 'examples', 'demo-manifest.jsonl');
+
+async function temporal(): Promise<{ address: string; ui: string; server?: DevServer }> {
+  const address = '127.0.0.1:7233';
+  if (await isServing(address)) return { address, ui: 'http://localhost:8233' };
+  let server: DevServer;
+  try {
+    server = await startDevServer({ port: 7233, uiPort: 8233 });
+  } catch {
+    // 7233/8233 are taken by something that is not Temporal: use free ports instead.
+    server = await startDevServer({ port: await freePort(), uiPort: await freePort() });
+  }
+  return { address: server.address, ui: server.uiUrl!, server };
+}
+
+function banner(lines: string[]): void {
+  const width = Math.max(...lines.map((l) => l.length));
+  console.log(`+${'-'.repeat(width + 2)}+`);
+  for (const l of lines) console.log(`| ${l.padEnd(width)} |`);
+  console.log(`+${'-'.repeat(width + 2)}+`);
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const realApi = Boolean(process.env.SEGMIND_API_KEY?.trim());
+  const clipConfig = clipModelConfigFromEnv(
+    process.env,
+    process.env.THUMBGATE_CLIP_MODEL ? {} : realApi ? {} : { modelId: TINY_CLIP_MODEL, allowRemote: false }
+  );
+  const randomWeights = clipConfig.modelId === TINY_CLIP_MODEL;
+
+  const { address, ui, server } = await temporal();
+  process.env.THUMBGATE_UI_URL ??= ui;
+  let emulator: Emulator | undefined;
+  if (!realApi) {
+    // A little realistic latency and a few retryable faults, so retries show up in the UI.
+    emulator = await createEmulator({
+      latencyScale: 0.05,
+      faults: { random: { seed: 7, rates: { '429': 0.02, '500': 0.02, truncate: 0.01 } }, retryAfterSeconds: 1 },
+    });
+  }
+  const segmind = realApi
+    ? { apiKey: process.env.SEGMIND_API_KEY!.trim(), baseUrl: process.env.SEGMIND_BASE_URL ?? DEFAULT_SEGMIND_BASE_URL }
+    : { apiKey: DEFAULT_EMULATOR_API_KEY, baseUrl: emulator!.url };
+
+  banner([
+    'thumbgate demo',
+    `Temporal:  ${address}   Web UI: ${ui}`,
+    realApi ? `Segmind:   ${segmind.baseUrl} (real API, real money)` : `Segmind:   local emulator at ${segmind.baseUrl} (no API key, no network)`,
+    `CLIP:      ${clipConfig.modelId}${randomWeights ? ` — ${RANDOM_WEIGHTS_NOTICE}` : ''}`,
+  ]);
+
+  const connection = await NativeConnection.connect({ address });
+  const dispatcher = createSegmindDispatcher(32);
+  const store = new LocalBlobStore(defaultStoreDir());
+  const taskQueue = process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
+  const workers: Worker[] = [
+    await createGenerationWorker({
+      connection,
+      taskQueue,
+      store,
+      provider: new SegmindClient({ ...segmind, dispatcher }),
+      outDir: defaultOutDir(),
+    }),
+    await createScoringWorker({
+      connection,
+      taskQueue,
+      store,
+      model: sharedClipModelProvider(clipConfig, { onProgress: terminalProgress(process.stderr) }),
+    }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
+
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection });
+  const options = resolveBatchOptions();
+  const briefs = await loadManifest(MANIFEST, options);
+  const batchId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
+  const started = await startBatch({ client, store, batchId, briefs, options, taskQueue });
+  console.log(`\nstarted batch ${batchId}: ${briefs.length} thumbnails from ${MANIFEST}`);
+  console.log(`watch it in the Temporal UI: ${uiLink('default', batchId)}\n`);
+  const result = await waitForBatch(started.handle, process.stderr);
+  console.log(`\n${formatResult(result)}`);
+  if (emulator) {
+    const billed = emulator.totalBilledMicros();
+    const same = billed === result.cost.totals.costMicros;
+    console.log(
+      `\nprovider billing log: ${emulator.billing().length} calls, ${formatUsd(billed)} — ` +
+        (same ? 'the ledger matches it to the micro-dollar' : `MISMATCH with the ledger's ${formatUsd(result.cost.totals.costMicros)}`)
+    );
+  }
+  if (randomWeights) console.log(`\nnote: ${RANDOM_WEIGHTS_NOTICE} (tiny generated CLIP; see docs/scoring.md)`);
+  console.log(`\noutputs: ${result.outputDir ?? '(none)'}  — open contact-sheet.html there`);
+  console.log(`Temporal UI: ${uiLink('default', batchId)}`);
+
+  if (process.stdout.isTTY && process.stdin.isTTY) {
+    console.log('\nThe Temporal UI stays up until you press Ctrl-C.');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  for (const w of workers) w.shutdown();
+  await running;
+  await clientConnection.close();
+  await connection.close();
+  await dispatcher.close();
+  await emulator?.close();
+  await server?.stop();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

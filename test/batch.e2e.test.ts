@@ -1,0 +1,124 @@
+import { Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startBatch } from '../client/batch-client.js';
+import { resolveBatchOptions } from '../shared/batch-options.js';
+import { costQuery, progressQuery, type BatchProgress } from '../shared/batch-workflow.js';
+import { microsToUsd } from '../shared/price-card.js';
+import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
+import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import { startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
+
+const SUBJECTS = [
+  'a gamer screaming at a glowing monitor',
+  'a chef tossing flaming noodles',
+  'a hiker on a cliff edge at sunrise',
+  'a scientist holding a fizzing beaker',
+  'a cat wearing tiny sunglasses',
+];
+
+function briefs(n: number, prefix: string): ThumbnailBrief[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}-${String(i + 1).padStart(3, '0')}`,
+    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, thumbnail ${i + 1}`,
+    width: 448,
+    height: 256,
+  }));
+}
+
+const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 6 });
+
+describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // A little latency keeps the batch running long enough to be queried mid-run.
+    p = await startPipeline({ emulator: { latencyScale: 0.05 } });
+  });
+  afterAll(() => p?.teardown());
+
+  test('20 thumbnails: 80 drafts, 2 re-rolls, ledger = billing = spend attribute, idempotent start, replayable', async () => {
+    const batchId = `e2e-${Date.now()}`;
+    const input = { client: p.env.client, store: p.store, batchId, briefs: briefs(20, 'thumb'), options, taskQueue: p.taskQueue };
+    const first = await startBatch(input);
+    expect(first.outcome).toBe('started');
+
+    // `progress` answers while the batch runs.
+    let midRun: BatchProgress | undefined;
+    while (!midRun) {
+      try {
+        midRun = await first.handle.query(progressQuery);
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    expect(midRun.thumbnails).toBe(20);
+    expect((await first.handle.describe()).status.name).toBe('RUNNING');
+    const liveCost = await first.handle.query(costQuery);
+    expect(liveCost.batchId).toBe(batchId);
+
+    // A scheduler firing twice attaches instead of starting (and paying for) a second run.
+    const second = await startBatch(input);
+    expect(second.outcome).toBe('attached');
+    expect(second.handle.workflowId).toBe(batchId);
+
+    const result = await first.handle.result();
+    expect(result.succeeded).toBe(20);
+    expect(result.failed).toEqual([]);
+    expect(result.rerolls).toHaveLength(2);
+
+    const billing = p.emulator.billing();
+    expect(billing.filter((b) => b.model === 'flux-schnell')).toHaveLength(80);
+    expect(billing.filter((b) => b.model === 'flux-1.1-pro')).toHaveLength(2);
+    expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    expect(result.cost.totals.byPhase.draft.calls).toBe(80);
+    expect(result.cost.totals.byPhase.reroll.calls).toBe(2);
+
+    // The re-rolled ones are the two lowest best-draft scores.
+    const rerolledIds = result.rerolls.map((r) => r.id).sort();
+    const lines = (await readFile(join(result.outputDir!, 'results.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(20);
+    const ledgerCsv = await readFile(join(result.outputDir!, 'ledger.csv'), 'utf8');
+    expect(ledgerCsv.trim().split('\n')).toHaveLength(1 + 82);
+    for (const r of result.rerolls) expect(r.reason.length).toBeGreaterThan(0);
+    expect(rerolledIds).toHaveLength(2);
+
+    const described = await first.handle.describe();
+    expect(described.typedSearchAttributes.get(spendUsdKey)).toBeCloseTo(microsToUsd(result.cost.totals.costMicros), 9);
+    expect(described.typedSearchAttributes.get(stageKey)).toBe('done');
+
+    // One run of this batch id exists: the second start did not create another.
+    const runs = [];
+    for await (const wf of p.env.client.workflow.list({ query: `WorkflowId = '${batchId}'` })) runs.push(wf.runId);
+    expect(runs).toHaveLength(1);
+
+    // Determinism guard: every history of this batch replays against the current workflow code.
+    const ids = [batchId, ...input.briefs.map((b) => `${batchId}/draft/${b.id}`), ...result.rerolls.map((r) => `${batchId}/reroll/${r.id}`)];
+    const histories = await Promise.all(
+      ids.map(async (workflowId) => ({ workflowId, history: await p.env.client.workflow.getHandle(workflowId).fetchHistory() }))
+    );
+    const replays = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) replays.push(r);
+    expect(replays).toHaveLength(ids.length);
+    expect(replays.filter((r) => r.error)).toEqual([]);
+  });
+
+  test('a prompt the provider rejects fails only its thumbnail; the rest of the batch completes', async () => {
+    const list = briefs(10, 'policy');
+    list[3] = { ...list[3]!, prompt: 'a gore-soaked horror scene, gore everywhere' };
+    const started = await startBatch({
+      client: p.env.client,
+      store: p.store,
+      batchId: `policy-${Date.now()}`,
+      briefs: list,
+      options,
+      taskQueue: p.taskQueue,
+    });
+    const result = await started.handle.result();
+    expect(result.succeeded).toBe(9);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]).toMatchObject({ id: 'policy-004', phase: 'draft' });
+    expect(result.failed[0]!.reason).toMatch(/content policy/i);
+    expect(result.rerolls).toHaveLength(1); // ceil(10% of the 9 that have a draft)
+    expect(result.rerolls[0]!.id).not.toBe('policy-004');
+  });
+});
