@@ -2,7 +2,8 @@
 // and swc strips types without changing module format. Workflow code is never transformed
 // here; the Temporal worker bundles it with its own webpack + swc.
 export default {
-  testEnvironment: 'node',
+  // ONNX Runtime hands back Node's typed arrays; see the environment file for why tests need them.
+  testEnvironment: '<rootDir>/test/scoring/node-realm-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

@@ -47,6 +47,7 @@ export interface StartBatchInput {
   taskQueue?: string;
   thumbnailsPerRun?: number;
   retry?: BatchWorkflowInput['retry'];
+  writeOutputs?: boolean;
 }
 
 export interface StartedBatch {
@@ -89,6 +90,7 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
         options: o,
         ...(input.thumbnailsPerRun ? { thumbnailsPerRun: input.thumbnailsPerRun } : {}),
         ...(input.retry ? { retry: input.retry } : {}),
+        ...(input.writeOutputs === false ? { writeOutputs: false } : {}),
       },
     ],
     // Two schedulers racing on the same id both end up on one run.

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LocalBlobStore } from '../../activities/blob-store.js';
+import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
 import { defaultStoreDir } from '../../worker/paths.js';
 import { defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
 import { connectTemporal, uiLink } from '../connection.js';
@@ -43,6 +44,7 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
       batchId,
       briefs,
       options,
+      taskQueue: process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
     });
     const link = uiLink(temporal.namespace, batchId);
     const said = {

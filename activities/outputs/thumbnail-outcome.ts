@@ -1,0 +1,123 @@
+/**
+ * What one brief ended up as: which candidate won and why, or why there is no winner. Pure: it
+ * only reads the stored results and the batch's re-roll decision, so it is tested without images.
+ */
+import type { RerollDecision } from '../../shared/batch-workflow.js';
+import type { LedgerEntry, Phase } from '../../shared/generation.js';
+import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
+import type { CandidateFailure, ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+
+export interface CandidateView {
+  phase: Phase;
+  /** Position of the candidate in its phase's result. */
+  index: number;
+  candidate: ScoredCandidate;
+}
+
+export interface PhaseCost {
+  calls: number;
+  costMicros: number;
+}
+
+export interface ThumbnailOutcome {
+  brief: ThumbnailBrief;
+  status: 'ok' | 'failed';
+  /** Why there is no winner (status `failed`). */
+  reason?: string;
+  winner?: CandidateView;
+  /** The batch's re-roll decision, when this thumbnail was re-rolled. */
+  decision?: RerollDecision;
+  /** Set when the stored results disagree with the decision and the winner had to be chosen otherwise. */
+  decisionNote?: string;
+  /** Draft candidates first, then re-roll candidates. */
+  candidates: CandidateView[];
+  failures: (CandidateFailure & { phase: Phase })[];
+  /** Every billed call of both phases, drafts first, each phase by candidate and attempt. */
+  ledger: LedgerEntry[];
+  cost: PhaseCost & { byPhase: Record<Phase, PhaseCost> };
+  /** True when any of this thumbnail's scores came from a randomly initialised model. */
+  randomWeights: boolean;
+}
+
+/** The candidate a result names as best; falls back to the highest score if `best` is absent or stale. */
+export function bestIndex(result: ThumbnailWorkflowResult): number | undefined {
+  if (result.status !== 'ok' || result.candidates.length === 0) return undefined;
+  if (result.best !== undefined && result.candidates[result.best]) return result.best;
+  let best = 0;
+  result.candidates.forEach((c, i) => {
+    if ((c.score ?? -Infinity) > (result.candidates[best]?.score ?? -Infinity)) best = i;
+  });
+  return best;
+}
+
+function usesRandomWeights(result: ThumbnailWorkflowResult | undefined): boolean {
+  if (!result) return false;
+  return result.scorer?.randomWeights === true || result.candidates.some((c) => c.scoreDetail?.randomWeights === true);
+}
+
+function sortedLedger(result: ThumbnailWorkflowResult | undefined): LedgerEntry[] {
+  return [...(result?.ledger ?? [])].sort((a, b) => a.candidateIndex - b.candidateIndex || a.attempt - b.attempt);
+}
+
+function phaseCost(result: ThumbnailWorkflowResult | undefined): PhaseCost {
+  // Summed from the entries (not `totals`) so the cost shown is exactly what ledger.csv lists.
+  const entries = result?.ledger ?? [];
+  return { calls: entries.length, costMicros: entries.reduce((sum, e) => sum + e.costMicros, 0) };
+}
+
+function views(result: ThumbnailWorkflowResult | undefined, phase: Phase): CandidateView[] {
+  return (result?.candidates ?? []).map((candidate, index) => ({ phase, index, candidate }));
+}
+
+export function decideOutcome(
+  brief: ThumbnailBrief,
+  draft: ThumbnailWorkflowResult | undefined,
+  reroll: ThumbnailWorkflowResult | undefined,
+  decision: RerollDecision | undefined
+): ThumbnailOutcome {
+  const draftCost = phaseCost(draft);
+  const rerollCost = phaseCost(reroll);
+  const outcome: ThumbnailOutcome = {
+    brief,
+    status: 'failed',
+    candidates: [...views(draft, 'draft'), ...views(reroll, 'reroll')],
+    failures: [
+      ...(draft?.failures ?? []).map((f) => ({ ...f, phase: 'draft' as const })),
+      ...(reroll?.failures ?? []).map((f) => ({ ...f, phase: 'reroll' as const })),
+    ],
+    ledger: [...sortedLedger(draft), ...sortedLedger(reroll)],
+    cost: {
+      calls: draftCost.calls + rerollCost.calls,
+      costMicros: draftCost.costMicros + rerollCost.costMicros,
+      byPhase: { draft: draftCost, reroll: rerollCost },
+    },
+    randomWeights: usesRandomWeights(draft) || usesRandomWeights(reroll),
+    ...(decision ? { decision } : {}),
+  };
+
+  const draftBest = draft ? bestIndex(draft) : undefined;
+  if (!draft) {
+    outcome.reason = 'no draft result was recorded (the thumbnail workflow did not finish)';
+    return outcome;
+  }
+  if (draftBest === undefined) {
+    outcome.reason = draft.reason ?? 'no draft candidate could be generated';
+    return outcome;
+  }
+
+  outcome.status = 'ok';
+  const draftWinner: CandidateView = { phase: 'draft', index: draftBest, candidate: draft.candidates[draftBest]! };
+  if (decision?.winner !== 'reroll') {
+    outcome.winner = draftWinner;
+    return outcome;
+  }
+  const rerollBest = reroll ? bestIndex(reroll) : undefined;
+  if (reroll && rerollBest !== undefined) {
+    outcome.winner = { phase: 'reroll', index: rerollBest, candidate: reroll.candidates[rerollBest]! };
+  } else {
+    // The decision says re-roll but its result is gone: the draft is still a usable thumbnail.
+    outcome.winner = draftWinner;
+    outcome.decisionNote = 'the re-roll won but its result is not in the store; the best draft was kept';
+  }
+  return outcome;
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../worker/paths.js';
+import { startPipeline, type Pipeline } from './helpers/pipeline.js';
+
+const exec = promisify(execFile);
+const BIN = join(projectRoot, 'bin', 'thumbgate.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function thumbgate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
+  test('a bad manifest is rejected with line and field, exit 2, before anything connects', async () => {
+    const r = await thumbgate(['start', '--manifest', 'examples/invalid-manifest.csv'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid-manifest\.csv line 3, field "prompt": empty prompt/);
+    expect(r.stderr).toMatch(/line 5, field "id": duplicate id/);
+    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  });
+
+  test('bad options name the flag; unknown commands and flags are usage errors', async () => {
+    const bad = await thumbgate(['start', '--manifest', 'examples/demo-manifest.jsonl', '--reroll-fraction', '1.5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--reroll-fraction: rerollFraction must be a number from 0 to 1/);
+    expect((await thumbgate(['frobnicate'])).code).toBe(2);
+    const flag = await thumbgate(['start', '--manifest', 'x.csv', '--colour', 'red']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/usage: thumbgate start/);
+  });
+
+  test('an unreachable Temporal server is exit 3, also in --json', async () => {
+    const r = await thumbgate(['start', '--manifest', 'examples/demo-manifest.jsonl', '--json'], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 3, error: expect.stringMatching(/cannot reach Temporal at 127.0.0.1:1/) });
+  });
+
+  test('estimate reproduces the seed: 9,000 a month is $450 on flux-1.1-pro and $72 on flux-schnell', async () => {
+    const r = await thumbgate(['estimate', '--per-month', '9000', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { models: { model: string; monthlyUsd: number }[]; gate: { perThumbnailUsd: number } };
+    expect(json.models.find((m) => m.model === 'flux-1.1-pro')?.monthlyUsd).toBe(450);
+    expect(json.models.find((m) => m.model === 'flux-schnell')?.monthlyUsd).toBe(72);
+    expect(json.gate.perThumbnailUsd).toBeCloseTo(0.037, 6);
+    const text = await thumbgate(['estimate']);
+    expect(text.stdout).toMatch(/\$450\.00/);
+  });
+});
+
+describe('thumbgate CLI against a running pipeline', () => {
+  let p: Pipeline;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    p = await startPipeline();
+    env = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      THUMBGATE_TASK_QUEUE: p.taskQueue,
+      THUMBGATE_STORE_DIR: p.store.root,
+    };
+  });
+  afterAll(() => p?.teardown());
+
+  test('start --wait, a second start, status, cost, result and list', async () => {
+    const manifest = join(p.outDir, '..', 'cli-manifest.jsonl');
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ id: `cli-${i}`, prompt: `a travel vlogger at a waterfall, take ${i}`, size: '448x256' }));
+    await writeFile(manifest, lines.join('\n') + '\n');
+    const batchId = `cli-${Date.now()}`;
+
+    const started = await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId, '--wait', '--json'], env);
+    expect(started.code).toBe(0);
+    const result = JSON.parse(started.stdout) as { succeeded: number; ui: string; cost: { totals: { costMicros: number } } };
+    expect(result.succeeded).toBe(3);
+    expect(result.ui).toContain(`/workflows/${batchId}`);
+    expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+
+    const again = await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId, '--json'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'finished', status: 'COMPLETED' });
+    expect(p.emulator.totalBilledMicros()).toBe(result.cost.totals.costMicros); // nothing paid twice
+
+    const status = await thumbgate(['status', batchId], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/completed/);
+    const cost = await thumbgate(['cost', batchId], env);
+    expect(cost.stdout).toMatch(/cost per usable thumbnail/);
+    expect(cost.stdout).toMatch(/everything on flux-1\.1-pro/);
+    const res = await thumbgate(['result', batchId, '--json'], env);
+    expect(JSON.parse(res.stdout)).toMatchObject({ batchId, succeeded: 3 });
+    const list = await thumbgate(['list', '--json'], env);
+    const batches = JSON.parse(list.stdout) as { batchId: string; stage?: string }[];
+    expect(batches.find((b) => b.batchId === batchId)).toMatchObject({ stage: 'done' });
+    expect((await thumbgate(['status', 'no-such-batch'], env)).code).toBe(4);
+  });
+});

@@ -1,0 +1,329 @@
+/**
+ * A hand-made finished batch in a temporary LocalBlobStore: real (tiny, solid-colour) images and
+ * result records as the thumbnail workflow would have saved them, so the writer runs without Temporal.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { resultKey, resultsNamespace } from '../../activities/batch-records.js';
+import { LocalBlobStore } from '../../activities/blob-store.js';
+import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
+import type { BlobRef } from '../../shared/blob-ref.js';
+import type { LedgerEntry, Phase } from '../../shared/generation.js';
+import { addToTotals, emptyTotals, type LedgerTotals } from '../../shared/ledger.js';
+import type { FluxModel } from '../../shared/price-card.js';
+import type { CandidateScore, ScorerInfo } from '../../shared/scoring.js';
+import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
+import type { ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+
+export const BATCH_ID = 'batch-7';
+export type Rgb = [number, number, number];
+
+/** A solid-colour image; the winner file's mean colour tells which original it came from. */
+export async function solidImage(colour: Rgb, width: number, height: number, format: 'png' | 'jpeg'): Promise<Buffer> {
+  const img = sharp({
+    create: { width, height, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } },
+  });
+  return format === 'png' ? img.png().toBuffer() : img.jpeg({ quality: 95 }).toBuffer();
+}
+
+export function scorer(randomWeights: boolean): ScorerInfo {
+  return {
+    modelId: 'test/clip-tiny-random',
+    randomWeights,
+    weights: { aesthetic: 0.4, alignment: 0.4, technical: 0.2 },
+    aestheticPrompts: [['good photo', 'bad photo']],
+  };
+}
+
+function detail(index: number, sha256: string, score: number, randomWeights: boolean): CandidateScore {
+  return {
+    index,
+    sha256,
+    score,
+    aesthetic: score * 0.9,
+    alignment: { cosine: 0.3, clipScore: 0.75, normalized: 0.75 },
+    technical: {
+      score: 0.6,
+      sharpness: 0.5,
+      exposure: 0.7,
+      contrast: 0.6,
+      colourfulness: 0.4,
+      raw: { laplacianVariance: 12, meanLuminance: 0.5, clippedFraction: 0, rmsContrast: 0.2, colourfulness: 20 },
+    },
+    randomWeights,
+  };
+}
+
+let requestCounter = 0;
+
+export interface CandidateSpec {
+  colour: Rgb;
+  score: number;
+  /** A billed-but-unusable attempt before the one that produced the image. */
+  unusableFirst?: boolean;
+  requestId?: string;
+}
+
+export interface Fixture {
+  root: string;
+  store: LocalBlobStore;
+  outRoot: string;
+  manifest: BlobRef;
+  briefs: ThumbnailBrief[];
+  rerolls: RerollDecision[];
+  cost: BatchCost;
+  results: ThumbnailWorkflowResult[];
+}
+
+export class BatchBuilder {
+  readonly briefs: ThumbnailBrief[] = [];
+  readonly rerolls: RerollDecision[] = [];
+  readonly results: ThumbnailWorkflowResult[] = [];
+
+  constructor(
+    readonly store: LocalBlobStore,
+    readonly randomWeights = true
+  ) {}
+
+  brief(id: string, prompt = `a thumbnail for ${id}`, metadata?: ThumbnailBrief['metadata']): ThumbnailBrief {
+    const brief: ThumbnailBrief = { id, prompt, width: 320, height: 180, ...(metadata ? { metadata } : {}) };
+    this.briefs.push(brief);
+    return brief;
+  }
+
+  /** A stored, scored result of one phase: drafts 320×176 PNG on schnell, re-rolls 336×176 JPEG on 1.1-pro. */
+  async result(id: string, phase: Phase, specs: CandidateSpec[]): Promise<ThumbnailWorkflowResult> {
+    const model: FluxModel = phase === 'draft' ? 'flux-schnell' : 'flux-1.1-pro';
+    const [width, height] = phase === 'draft' ? [320, 176] : [336, 176];
+    const ledger: LedgerEntry[] = [];
+    const totals = emptyTotals();
+    const book = (entry: LedgerEntry): void => {
+      ledger.push(entry);
+      addToTotals(totals, entry);
+    };
+    const candidates: ScoredCandidate[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const bytes = await solidImage(spec.colour, width, height, phase === 'draft' ? 'png' : 'jpeg');
+      const image = await this.store.put(bytes, phase === 'draft' ? 'image/png' : 'image/jpeg');
+      const gpuSeconds = 1.1 + i / 100;
+      const cost = (gpu: number): number => (phase === 'draft' ? Math.round(gpu * 7200) : 50_000);
+      let attempt = 1;
+      if (spec.unusableFirst) {
+        book({
+          requestId: `req-${++requestCounter}-unusable`,
+          thumbnailId: id,
+          phase,
+          candidateIndex: i,
+          model,
+          pricingMode: phase === 'draft' ? 'gpu-second' : 'flat',
+          ...(phase === 'draft' ? { gpuSeconds: 0.913 } : {}),
+          costMicros: cost(0.913),
+          attempt,
+          creditsRemainingMicros: 9_000_000,
+          outcome: 'unusable',
+        });
+        attempt += 1;
+      }
+      const requestId = spec.requestId ?? `req-${++requestCounter}`;
+      const billed = {
+        requestId,
+        model,
+        pricingMode: phase === 'draft' ? ('gpu-second' as const) : ('flat' as const),
+        ...(phase === 'draft' ? { gpuSeconds } : {}),
+        costMicros: cost(gpuSeconds),
+        creditsRemainingMicros: 8_500_000,
+      };
+      book({ ...billed, thumbnailId: id, phase, candidateIndex: i, attempt, outcome: 'image' });
+      candidates.push({
+        batchId: BATCH_ID,
+        thumbnailId: id,
+        phase,
+        candidateIndex: i,
+        candidateKey: `${id}-${phase}-${i}`,
+        image,
+        width,
+        height,
+        model,
+        seed: 1000 + i,
+        billed,
+        attempt,
+        reused: false,
+        score: spec.score,
+        scoreDetail: detail(i, image.sha256, spec.score, this.randomWeights),
+      });
+    }
+    const scores = candidates.map((c) => c.score ?? -1);
+    const result: ThumbnailWorkflowResult = {
+      batchId: BATCH_ID,
+      thumbnailId: id,
+      phase,
+      status: 'ok',
+      candidates,
+      best: scores.indexOf(Math.max(...scores)),
+      scorer: scorer(this.randomWeights),
+      failures: [],
+      ledger,
+      totals,
+    };
+    return this.save(result);
+  }
+
+  /** A phase where every candidate failed; `billedUnusable` adds a call that was charged anyway. */
+  async failedResult(
+    id: string,
+    phase: Phase,
+    reason: string,
+    billedUnusable: boolean
+  ): Promise<ThumbnailWorkflowResult> {
+    const ledger: LedgerEntry[] = [];
+    const totals = emptyTotals();
+    if (billedUnusable) {
+      const entry: LedgerEntry = {
+        requestId: `req-${++requestCounter}-truncated`,
+        thumbnailId: id,
+        phase,
+        candidateIndex: 0,
+        model: 'flux-schnell',
+        pricingMode: 'gpu-second',
+        gpuSeconds: 1.234,
+        costMicros: Math.round(1.234 * 7200),
+        attempt: 1,
+        outcome: 'unusable',
+      };
+      ledger.push(entry);
+      addToTotals(totals, entry);
+    }
+    return this.save({
+      batchId: BATCH_ID,
+      thumbnailId: id,
+      phase,
+      status: 'failed',
+      reason,
+      candidates: [],
+      failures: [{ candidateIndex: 0, type: 'SegmindInvalidRequest', message: reason, attempts: 1 }],
+      ledger,
+      totals,
+    });
+  }
+
+  private async save(result: ThumbnailWorkflowResult): Promise<ThumbnailWorkflowResult> {
+    await this.store.putRecord(resultsNamespace(BATCH_ID), resultKey(result.thumbnailId, result.phase), result);
+    this.results.push(result);
+    return result;
+  }
+
+  async finish(root: string, outRoot: string): Promise<Fixture> {
+    const manifest = await this.store.put(
+      Buffer.from(this.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n'),
+      'application/x-ndjson'
+    );
+    const totals: LedgerTotals = emptyTotals();
+    for (const r of this.results) for (const e of r.ledger) addToTotals(totals, e);
+    const usable = this.results.filter((r) => r.phase === 'draft' && r.status === 'ok').length;
+    const n = this.briefs.length;
+    const cost: BatchCost = {
+      batchId: BATCH_ID,
+      totals,
+      usableThumbnails: usable,
+      costPerUsableMicros: usable > 0 ? Math.round(totals.costMicros / usable) : 0,
+      counterfactuals: [
+        {
+          label: 'seed expectation (4 × flux-schnell + 10% × flux-1.1-pro)',
+          totalMicros: 37_000 * n,
+          perThumbnailMicros: 37_000,
+        },
+        { label: 'everything on flux-1.1-pro', totalMicros: 50_000 * n, perThumbnailMicros: 50_000 },
+      ],
+      recentThumbnails: [],
+    };
+    return {
+      root,
+      store: this.store,
+      outRoot,
+      manifest,
+      briefs: this.briefs,
+      rerolls: this.rerolls,
+      cost,
+      results: this.results,
+    };
+  }
+}
+
+export const COLOURS = {
+  red: [220, 30, 30] as Rgb,
+  green: [30, 200, 60] as Rgb,
+  blue: [30, 60, 220] as Rgb,
+  yellow: [230, 210, 40] as Rgb,
+  magenta: [200, 40, 200] as Rgb,
+  cyan: [40, 200, 210] as Rgb,
+  grey: [128, 128, 128] as Rgb,
+};
+
+export async function tempRoot(): Promise<{ root: string; store: LocalBlobStore; outRoot: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'thumbgate-outputs-'));
+  return { root, store: new LocalBlobStore(join(root, 'store')), outRoot: join(root, 'out') };
+}
+
+/**
+ * The standard batch: a draft win (with a billed-but-unusable retry and a prompt that tries to inject
+ * a script), a re-roll win, a draft that beat its re-roll, a failed draft and a thumbnail whose
+ * result was never stored.
+ */
+export async function standardBatch(randomWeights = true): Promise<Fixture> {
+  const { root, store, outRoot } = await tempRoot();
+  const b = new BatchBuilder(store, randomWeights);
+  const { red, green, blue, yellow, magenta, cyan, grey } = COLOURS;
+
+  b.brief('alpha', 'Chef <script>alert("x")</script> & "friends" flipping pancakes', {
+    channel: 'Cook & Co',
+    episode: 12,
+  });
+  await b.result('alpha', 'draft', [
+    { colour: grey, score: 0.41 },
+    { colour: blue, score: 0.52, unusableFirst: true },
+    { colour: green, score: 0.83 },
+    { colour: grey, score: 0.3, requestId: 'req,"quoted"' },
+  ]);
+
+  b.brief('bravo');
+  await b.result('bravo', 'draft', [
+    { colour: grey, score: 0.2 },
+    { colour: yellow, score: 0.25 },
+    { colour: grey, score: 0.21 },
+    { colour: grey, score: 0.22 },
+  ]);
+  await b.result('bravo', 'reroll', [{ colour: magenta, score: 0.7 }]);
+  b.rerolls.push({
+    id: 'bravo',
+    draftScore: 0.25,
+    rerollScore: 0.7,
+    winner: 'reroll',
+    reason: "re-roll scored 0.700 over the draft's 0.250",
+  });
+
+  b.brief('charlie');
+  await b.result('charlie', 'draft', [
+    { colour: cyan, score: 0.33 },
+    { colour: grey, score: 0.3 },
+    { colour: grey, score: 0.31 },
+    { colour: grey, score: 0.32 },
+  ]);
+  await b.result('charlie', 'reroll', [{ colour: red, score: 0.29 }]);
+  b.rerolls.push({
+    id: 'charlie',
+    draftScore: 0.33,
+    rerollScore: 0.29,
+    winner: 'draft',
+    reason: "the draft's 0.330 beat the re-roll's 0.290",
+  });
+
+  b.brief('delta');
+  await b.failedResult('delta', 'draft', 'SegmindInvalidRequest: prompt was rejected', true);
+
+  b.brief('echo');
+  // No record at all: the thumbnail workflow failed before saving.
+
+  return b.finish(root, outRoot);
+}
