@@ -51,7 +51,14 @@ function banner(lines: string[]): void {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // One line per retried failure, so the demo shows retries without stack traces.
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+      const m = meta as { workflowId?: string; activityType?: string; error?: Error } | undefined;
+      const where = m?.workflowId ? ` [${m.activityType ?? 'workflow'} ${m.workflowId}]` : '';
+      console.error(`${level.toLowerCase()}: ${message}${where}${m?.error ? `: ${m.error.message}` : ''}`);
+    }),
+  });
   const realApi = Boolean(process.env.SEGMIND_API_KEY?.trim());
   const clipConfig = clipModelConfigFromEnv(
     process.env,
@@ -76,7 +83,9 @@ async function main(): Promise<void> {
   banner([
     'thumbgate demo',
     `Temporal:  ${address}   Web UI: ${ui}`,
-    realApi ? `Segmind:   ${segmind.baseUrl} (real API, real money)` : `Segmind:   local emulator at ${segmind.baseUrl} (no API key, no network)`,
+    realApi
+      ? `Segmind:   ${segmind.baseUrl} (real API, real money)`
+      : `Segmind:   local emulator at ${segmind.baseUrl} (no API key, no network)`,
     `CLIP:      ${clipConfig.modelId}${randomWeights ? ` — ${RANDOM_WEIGHTS_NOTICE}` : ''}`,
   ]);
 
@@ -116,11 +125,13 @@ async function main(): Promise<void> {
     const same = billed === result.cost.totals.costMicros;
     console.log(
       `\nprovider billing log: ${emulator.billing().length} calls, ${formatUsd(billed)} — ` +
-        (same ? 'the ledger matches it to the micro-dollar' : `MISMATCH with the ledger's ${formatUsd(result.cost.totals.costMicros)}`)
+        (same
+          ? 'the ledger matches it to the micro-dollar'
+          : `MISMATCH with the ledger's ${formatUsd(result.cost.totals.costMicros)}`)
     );
   }
   if (randomWeights) console.log(`\nnote: ${RANDOM_WEIGHTS_NOTICE} (tiny generated CLIP; see docs/scoring.md)`);
-  console.log(`\noutputs: ${result.outputDir ?? '(none)'}  — open contact-sheet.html there`);
+  if (result.outputDir) console.log(`\nopen ${join(result.outputDir, 'contact-sheet.html')} to see every candidate`);
   console.log(`Temporal UI: ${uiLink('default', batchId)}`);
 
   if (process.stdout.isTTY && process.stdin.isTTY) {

@@ -38,7 +38,14 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
 
   test('20 thumbnails: 80 drafts, 2 re-rolls, ledger = billing = spend attribute, idempotent start, replayable', async () => {
     const batchId = `e2e-${Date.now()}`;
-    const input = { client: p.env.client, store: p.store, batchId, briefs: briefs(20, 'thumb'), options, taskQueue: p.taskQueue };
+    const input = {
+      client: p.env.client,
+      store: p.store,
+      batchId,
+      briefs: briefs(20, 'thumb'),
+      options,
+      taskQueue: p.taskQueue,
+    };
     const first = await startBatch(input);
     expect(first.outcome).toBe('started');
 
@@ -92,12 +99,20 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(runs).toHaveLength(1);
 
     // Determinism guard: every history of this batch replays against the current workflow code.
-    const ids = [batchId, ...input.briefs.map((b) => `${batchId}/draft/${b.id}`), ...result.rerolls.map((r) => `${batchId}/reroll/${r.id}`)];
+    const ids = [
+      batchId,
+      ...input.briefs.map((b) => `${batchId}/draft/${b.id}`),
+      ...result.rerolls.map((r) => `${batchId}/reroll/${r.id}`),
+    ];
     const histories = await Promise.all(
-      ids.map(async (workflowId) => ({ workflowId, history: await p.env.client.workflow.getHandle(workflowId).fetchHistory() }))
+      ids.map(async (workflowId) => ({
+        workflowId,
+        history: await p.env.client.workflow.getHandle(workflowId).fetchHistory(),
+      }))
     );
     const replays = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) replays.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories))
+      replays.push(r);
     expect(replays).toHaveLength(ids.length);
     expect(replays.filter((r) => r.error)).toEqual([]);
   });

@@ -30,7 +30,9 @@ async function thumbgate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<R
 
 describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
   test('a bad manifest is rejected with line and field, exit 2, before anything connects', async () => {
-    const r = await thumbgate(['start', '--manifest', 'examples/invalid-manifest.csv'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const r = await thumbgate(['start', '--manifest', 'examples/invalid-manifest.csv'], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid-manifest\.csv line 3, field "prompt": empty prompt/);
     expect(r.stderr).toMatch(/line 5, field "id": duplicate id/);
@@ -52,13 +54,19 @@ describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 3, error: expect.stringMatching(/cannot reach Temporal at 127.0.0.1:1/) });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      exitCode: 3,
+      error: expect.stringMatching(/cannot reach Temporal at 127.0.0.1:1/),
+    });
   });
 
   test('estimate reproduces the seed: 9,000 a month is $450 on flux-1.1-pro and $72 on flux-schnell', async () => {
     const r = await thumbgate(['estimate', '--per-month', '9000', '--json']);
     expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout) as { models: { model: string; monthlyUsd: number }[]; gate: { perThumbnailUsd: number } };
+    const json = JSON.parse(r.stdout) as {
+      models: { model: string; monthlyUsd: number }[];
+      gate: { perThumbnailUsd: number };
+    };
     expect(json.models.find((m) => m.model === 'flux-1.1-pro')?.monthlyUsd).toBe(450);
     expect(json.models.find((m) => m.model === 'flux-schnell')?.monthlyUsd).toBe(72);
     expect(json.gate.perThumbnailUsd).toBeCloseTo(0.037, 6);
@@ -82,13 +90,19 @@ describe('thumbgate CLI against a running pipeline', () => {
 
   test('start --wait, a second start, status, cost, result and list', async () => {
     const manifest = join(p.outDir, '..', 'cli-manifest.jsonl');
-    const lines = [0, 1, 2].map((i) => JSON.stringify({ id: `cli-${i}`, prompt: `a travel vlogger at a waterfall, take ${i}`, size: '448x256' }));
+    const lines = [0, 1, 2].map((i) =>
+      JSON.stringify({ id: `cli-${i}`, prompt: `a travel vlogger at a waterfall, take ${i}`, size: '448x256' })
+    );
     await writeFile(manifest, lines.join('\n') + '\n');
     const batchId = `cli-${Date.now()}`;
 
     const started = await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId, '--wait', '--json'], env);
     expect(started.code).toBe(0);
-    const result = JSON.parse(started.stdout) as { succeeded: number; ui: string; cost: { totals: { costMicros: number } } };
+    const result = JSON.parse(started.stdout) as {
+      succeeded: number;
+      ui: string;
+      cost: { totals: { costMicros: number } };
+    };
     expect(result.succeeded).toBe(3);
     expect(result.ui).toContain(`/workflows/${batchId}`);
     expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());

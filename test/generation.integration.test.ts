@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGenerateActivities } from '../activities/generate-candidate.js';
 import { SegmindClient } from '../activities/segmind/client.js';
+import type { GeneratedCandidate } from '../shared/generation.js';
 import type { ThumbnailWorkflowInput } from '../shared/thumbnail-workflow.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
 import { decodedHistoryText, scheduledActivities } from './helpers/history.js';
@@ -11,7 +12,10 @@ type History = Awaited<ReturnType<Awaited<ReturnType<Pipeline['env']['client']['
 
 const FAST_RETRY = { initialIntervalMs: 50, maxIntervalMs: 200 };
 
-function brief(thumbnailId: string, prompt = 'a surprised gamer lit by a neon monitor, bold composition'): ThumbnailWorkflowInput {
+function brief(
+  thumbnailId: string,
+  prompt = 'a surprised gamer lit by a neon monitor, bold composition'
+): ThumbnailWorkflowInput {
   return {
     batchId: 'it-generation',
     thumbnailId,
@@ -62,7 +66,12 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
     expect(scheduledBefore).toHaveLength(4);
     expect(result.ledger).toHaveLength(4);
     expect(result.totals.costMicros).toBe(p.emulator.totalBilledMicros());
-    expect(result.ledger.map((e) => e.requestId).sort()).toEqual(p.emulator.billing().map((b) => b.requestId).sort());
+    expect(result.ledger.map((e) => e.requestId).sort()).toEqual(
+      p.emulator
+        .billing()
+        .map((b) => b.requestId)
+        .sort()
+    );
   });
 
   test('500, 429 (Retry-After), hang and truncated bodies are retried to success; the ledger matches billing exactly', async () => {
@@ -128,12 +137,19 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
       thumbnailId: 't1',
       phase: 'draft' as const,
       candidateIndex: 0,
-      params: { model: 'flux-schnell' as const, prompt: 'a chef flipping a pancake', seed: 42, width: 448, height: 256 },
+      params: {
+        model: 'flux-schnell' as const,
+        prompt: 'a chef flipping a pancake',
+        seed: 42,
+        width: 448,
+        height: 256,
+      },
       attempt: 1,
     };
     const env = new MockActivityEnvironment();
-    const first = await env.run(generateCandidate, input);
-    const second = await env.run(generateCandidate, { ...input, attempt: 2 });
+    const run = env.run.bind(env)<[typeof input], GeneratedCandidate, typeof generateCandidate>;
+    const first = await run(generateCandidate, input);
+    const second = await run(generateCandidate, { ...input, attempt: 2 });
     expect(first.reused).toBe(false);
     expect(second.reused).toBe(true);
     expect(second.billed).toEqual(first.billed);

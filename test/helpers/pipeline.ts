@@ -8,7 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  bundleWorkflowCode,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { LocalBlobStore } from '../../activities/blob-store.js';
 import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../../activities/segmind/client.js';
@@ -82,7 +88,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   ];
   if (options.scoring !== false) {
     const model = new ClipModelProvider(
-      clipModelConfigFromEnv({}, { modelId: TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false })
+      clipModelConfigFromEnv(
+        {},
+        { modelId: TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false }
+      )
     );
     workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model }));
   }
