@@ -1,3 +1,5 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { costQuery, progressQuery, type BatchProgress } from '../shared/batch-wo
 import { microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import type { batchWorkflow } from '../workflows/batch.js';
 import { startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
 const SUBJECTS = [
@@ -135,5 +138,24 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(result.failed[0]!.reason).toMatch(/content policy/i);
     expect(result.rerolls).toHaveLength(1); // ceil(10% of the 9 that have a draft)
     expect(result.rerolls[0]!.id).not.toBe('policy-004');
+  });
+
+  test('the workflow itself rejects invalid options non-retryably, naming the field', async () => {
+    const manifest = await p.store.put(Buffer.from(JSON.stringify(briefs(1, 'bad')[0]) + '\n'), 'application/x-ndjson');
+    const handle = await p.env.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+      taskQueue: p.taskQueue,
+      workflowId: `invalid-${Date.now()}`,
+      args: [{ batchId: 'invalid', manifest, thumbnails: 1, options: { ...options, rerollFraction: 2 } }],
+    });
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) => err
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+    expect(cause?.message).toMatch(/rerollFraction must be a number from 0 to 1/);
+    expect(p.emulator.requests().filter((r) => r.prompt?.includes('bad'))).toEqual([]);
   });
 });
