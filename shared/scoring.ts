@@ -106,9 +106,12 @@ export interface ScoreComponents {
 }
 
 /** Weights with defaults filled; throws RangeError on negative, non-finite or all-zero weights. */
-export function resolveScoreWeights(partial: Partial<ScoreWeights> = {}, base: ScoreWeights = DEFAULT_SCORE_WEIGHTS): ScoreWeights {
+export function resolveScoreWeights(
+  partial: Partial<ScoreWeights> = {},
+  base: ScoreWeights = DEFAULT_SCORE_WEIGHTS
+): ScoreWeights {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const weights = { ...base, ...defined } as ScoreWeights;
+  const weights = { ...base, ...defined };
   for (const [name, value] of Object.entries(weights)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`score weight ${name} must be a finite number >= 0, got ${JSON.stringify(value)}`);
