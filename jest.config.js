@@ -3,7 +3,7 @@
 // here; the Temporal worker bundles it with its own webpack + swc.
 export default {
   // ONNX Runtime hands back Node's typed arrays; see the environment file for why tests need them.
-  testEnvironment: '<rootDir>/test/scoring/node-realm-environment.mjs',
+  testEnvironment: '<rootDir>/test/node-realm-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

@@ -18,7 +18,6 @@ import sharp from 'sharp';
 import {
   DEFAULT_AESTHETIC_PROMPTS,
   DEFAULT_TECHNICAL_WEIGHTS,
-  REPO_ROOT,
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
   loadClipModel,
@@ -28,11 +27,12 @@ import {
 } from '../activities/scoring/index.js';
 import { DEFAULT_SCORE_WEIGHTS, RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { sceneRgb } from '../test/scoring/fixtures.js';
+import { projectRoot } from '../worker/paths.js';
 
 const WIDTH = 1280;
 const HEIGHT = 720;
 const BATCHES = [1, 4, 8];
-const BENCH_MODELS = join(REPO_ROOT, 'bench', 'models');
+const BENCH_MODELS = join(projectRoot, 'bench', 'models');
 const VIT_B_32 = 'clip-vit-b-32-random';
 
 const { values } = parseArgs({
@@ -48,7 +48,7 @@ const { values } = parseArgs({
 function modelConfig(name: string): ClipModelConfig {
   const base = { allowRemote: false, cacheDir: join(BENCH_MODELS, '.no-cache') };
   if (name === 'tiny')
-    return clipModelConfigFromEnv({}, { ...base, modelId: TINY_CLIP_MODEL, modelDir: join(REPO_ROOT, 'models') });
+    return clipModelConfigFromEnv({}, { ...base, modelId: TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models') });
   if (name === 'vit-b-32') return clipModelConfigFromEnv({}, { ...base, modelId: VIT_B_32, modelDir: BENCH_MODELS });
   return clipModelConfigFromEnv({}, { ...base, modelId: name, modelDir: values['model-dir'] ?? BENCH_MODELS });
 }
@@ -58,7 +58,7 @@ function ensureVitB32(): void {
   console.log(`generating the random-weight ViT-B/32-shaped model into bench/models/${VIT_B_32} (once) ...`);
   const r = spawnSync(
     'python3',
-    [join(REPO_ROOT, 'scripts', 'make-clip-model.py'), '--preset', 'vit-b-32', '--out', join(BENCH_MODELS, VIT_B_32)],
+    [join(projectRoot, 'scripts', 'make-clip-model.py'), '--preset', 'vit-b-32', '--out', join(BENCH_MODELS, VIT_B_32)],
     { stdio: 'inherit' }
   );
   if (r.status !== 0) throw new Error('scripts/make-clip-model.py failed');

@@ -6,6 +6,7 @@ import { cancel, cancelUsage } from './commands/cancel.js';
 import { cost, costUsage } from './commands/cost.js';
 import { estimate, estimateUsage } from './commands/estimate.js';
 import { list, listUsage } from './commands/list.js';
+import { models, modelsUsage } from './commands/models.js';
 import { result, resultUsage } from './commands/result.js';
 import { start, startUsage } from './commands/start.js';
 import { status, statusUsage } from './commands/status.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: list, usage: listUsage },
   cancel: { run: cancel, usage: cancelUsage },
   estimate: { run: estimate, usage: estimateUsage },
+  models: { run: models, usage: modelsUsage },
 };
 
 export const USAGE = ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.split('\n').join('\n  ')}`)].join(

@@ -14,7 +14,6 @@ export {
   DEFAULT_CLIP_MODEL,
   DEFAULT_MODEL_CACHE,
   DEFAULT_MODEL_DIR,
-  REPO_ROOT,
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
   requiredModelFiles,

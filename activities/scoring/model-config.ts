@@ -1,5 +1,5 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../../worker/paths.js';
 
 /** Where the CLIP model comes from. Filled from the environment, the CLI, or a test. */
 export interface ClipModelConfig {
@@ -20,9 +20,8 @@ export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
 /** The committed random-weight test model, under `models/` (see scripts/make-clip-model.py). */
 export const TINY_CLIP_MODEL = 'tiny-clip';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_MODEL_DIR = join(REPO_ROOT, 'models');
-export const DEFAULT_MODEL_CACHE = join(REPO_ROOT, '.cache', 'models');
+export const DEFAULT_MODEL_DIR = join(projectRoot, 'models');
+export const DEFAULT_MODEL_CACHE = join(projectRoot, '.cache', 'models');
 
 /** Environment variables read by {@link clipModelConfigFromEnv}; documented in docs/scoring.md. */
 export const CLIP_ENV = {
