@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isSha256Hex, type BlobRef } from '../shared/blob-ref.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 /**
  * Content-addressed image storage. Workflows carry {@link BlobRef}s; only activities touch bytes.
@@ -28,17 +29,10 @@ export class BlobNotFoundError extends Error {
 
 const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 
-/** Writes to a temp file in the same folder, then renames: readers never see a partial file. */
+/** Creates the folder, then writes via temp file + rename: readers never see a partial file. */
 async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, bytes);
 }
 
 export class LocalBlobStore implements BlobStore {

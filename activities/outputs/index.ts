@@ -15,7 +15,7 @@ import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 import { resultKey, resultsNamespace } from '../batch-records.js';
 import { BlobNotFoundError, type BlobStore } from '../blob-store.js';
-import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from '../atomic-file.js';
 import { RANDOM_WEIGHTS_HTML_NOTICE, pageHtml, rowHtml } from './contact-sheet-html.js';
 import { SHEET_MAX_ROWS, TILE_HEIGHT, TILE_WIDTH, renderContactSheet, type SheetRow } from './contact-sheet-image.js';
 import { activityHeartbeat, type Heartbeat } from './heartbeat.js';

@@ -1,19 +1,8 @@
 import sharp from 'sharp';
+import { mulberry32 as rng } from '../../emulator/prng.js';
 
 export const WIDTH = 512;
 export const HEIGHT = 288;
-
-/** Deterministic PRNG (mulberry32) so fixtures are the same bytes on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A synthetic "scene": a colour gradient with sharp-edged coloured blocks and fine texture, mid-grey
