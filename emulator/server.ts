@@ -74,6 +74,8 @@ export interface RequestRecord {
   model?: FluxModel;
   prompt?: string;
   seed?: number;
+  /** When the client dropped a hung request (a timeout or a cancelled call). */
+  clientClosedAt?: number;
   /** HTTP status sent; null for a hang or a client that left first. */
   status: number | null;
   outcome: RequestOutcome;
@@ -242,10 +244,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
           record({ ...base, status: 429, error: message, ...f });
           return;
         }
-        case 'hang':
+        case 'hang': {
           // Never answered; the socket stays open until the client gives up or close() runs.
-          record({ ...base, status: null, outcome: 'hang', fault: 'hang' });
+          const hung: RequestRecord = { ...base, status: null, outcome: 'hang', fault: 'hang' };
+          record(hung);
+          res.once('close', () => (hung.clientClosedAt = Date.now()));
           return;
+        }
         case 'truncate':
           break;
       }

@@ -1,3 +1,5 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGenerateActivities } from '../activities/generate-candidate.js';
 import { SegmindClient } from '../activities/segmind/client.js';
@@ -155,5 +157,38 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
     expect(second.billed).toEqual(first.billed);
     expect(second.image).toEqual(first.image);
     expect(p.emulator.billing()).toHaveLength(1);
+  });
+
+  test('cancelling the workflow aborts provider calls in flight; nothing is billed', async () => {
+    const slow = await startPipeline({ headersTimeoutMs: 600_000, scoring: false });
+    try {
+      slow.emulator.faults.configure({ script: [{ kind: 'hang', times: 4 }] });
+      const handle = await slow.env.client.workflow.start<typeof thumbnailWorkflow>('thumbnailWorkflow', {
+        taskQueue: slow.taskQueue,
+        workflowId: `it-cancel-${Date.now()}`,
+        args: [brief('cancelled')],
+      });
+      // Wait until all four calls are hanging at the provider.
+      while (slow.emulator.requests().filter((r) => r.outcome === 'hang').length < 4) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.cancel();
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => err
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      // The hanging HTTP requests were aborted by the cancelled activities (the client's own
+      // header timeout is ten minutes, far beyond this test's limit).
+      for (;;) {
+        const closed = slow.emulator.requests().filter((r) => r.outcome === 'hang' && r.clientClosedAt !== undefined);
+        if (closed.length >= 4) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(slow.emulator.billing()).toEqual([]);
+    } finally {
+      await slow.teardown();
+    }
   });
 });

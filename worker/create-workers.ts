@@ -41,6 +41,8 @@ export async function createGenerationWorker(deps: WorkerDeps): Promise<Worker> 
       ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
     },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentGenerations ?? 32,
+    // Cancellation reaches an activity with its heartbeat's response: keep that latency to seconds.
+    maxHeartbeatThrottleInterval: '3 seconds',
   });
 }
 

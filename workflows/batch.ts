@@ -3,6 +3,7 @@ import {
   ChildWorkflowFailure,
   continueAsNew,
   executeChild,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -263,6 +264,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         ],
       });
     } catch (err) {
+      if (isCancellation(err)) throw err;
       if (err instanceof ChildWorkflowFailure) return err.cause?.message ?? err.message;
       throw err;
     }

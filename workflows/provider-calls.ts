@@ -3,7 +3,7 @@
  * execution, every billed response (even an unusable one) is booked in the ledger, and the
  * wait before the next attempt is a durable timer that honours the provider's Retry-After.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { createGenerateActivities } from '../activities/generate-candidate.js';
 import type { GenerateCandidateInput, GeneratedCandidate, GenerationFailureDetails } from '../shared/generation.js';
 import type { Ledger } from '../shared/ledger.js';
@@ -36,6 +36,7 @@ function failureOf(err: unknown): {
   nonRetryable: boolean;
   details?: GenerationFailureDetails;
 } {
+  if (isCancellation(err)) throw err; // a cancelled batch stops; there is nothing to retry
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     return {
