@@ -10,6 +10,7 @@ import {
   validateBatchOptions,
   type BatchOptions,
 } from '../shared/batch-options.js';
+import { draftCostMicros, gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
 import { FLUX_MODELS, PRICE_CARD, formatUsd, microsToUsd, type FluxModel } from '../shared/price-card.js';
 import { table } from './output.js';
 
@@ -64,22 +65,6 @@ export interface CostEstimate {
   gate: GateCost;
 }
 
-/**
- * One draft image. The seed's average is quoted at the model's default step count; per-second
- * models bill GPU time, which grows linearly with steps, so other step counts scale it.
- */
-export function draftCostMicros(model: FluxModel, steps?: number): number {
-  const spec = PRICE_CARD[model];
-  if (!spec.steps || spec.pricing.mode === 'flat' || steps === undefined) return spec.averageMicros;
-  return Math.round((spec.averageMicros * steps) / spec.steps.default);
-}
-
-/** One re-roll: the flat fee of a flat-priced model, the seed's average for a per-second one. */
-export function rerollCostMicros(model: FluxModel): number {
-  const pricing = PRICE_CARD[model].pricing;
-  return pricing.mode === 'flat' ? pricing.microsPerImage : PRICE_CARD[model].averageMicros;
-}
-
 function monthlyVolume(volume: Volume): { thumbnailsPerMonth: number; perDay?: number } {
   const [field, value] = 'perDay' in volume ? ['perDay', volume.perDay] : ['perMonth', volume.perMonth];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -120,7 +105,7 @@ export function estimateCost(
     rerollFraction,
     rerollMicros,
     rerollsPerMonth,
-    perThumbnailMicros: candidates * draftMicros + Math.round(rerollFraction * rerollMicros),
+    perThumbnailMicros: gatePerThumbnailMicros(options),
     monthlyMicros,
     savingsVsRerollModelMicros: thumbnailsPerMonth * PRICE_CARD[rerollModel].averageMicros - monthlyMicros,
   };

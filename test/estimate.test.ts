@@ -2,12 +2,12 @@ import {
   DAYS_PER_MONTH,
   EstimateInputError,
   SEED_MCN_VOLUME,
-  draftCostMicros,
   estimateCost,
   estimateToJson,
   formatEstimateTable,
 } from '../client/estimate.js';
 import { BatchOptionsError, resolveBatchOptions } from '../shared/batch-options.js';
+import { draftCostMicros, gatePerThumbnailMicros } from '../shared/gate-cost.js';
 import { FLUX_MODELS, usdToMicros } from '../shared/price-card.js';
 
 const monthly = (e: ReturnType<typeof estimateCost>, model: string): number | undefined =>
@@ -63,11 +63,15 @@ describe('estimateCost', () => {
 
   test('draft cost scales with steps on per-second models, is the seed average at the default', () => {
     expect(draftCostMicros('flux-schnell', 4)).toBe(8_000);
-    expect(draftCostMicros('flux-schnell', 2)).toBe(4_000);
+    // 2 steps: 0.78 s + 2 × 0.08 s = 0.94 s of the default's 1.1 s.
+    expect(draftCostMicros('flux-schnell', 2)).toBe(6_836);
+    expect(draftCostMicros('flux-schnell', 3)).toBeLessThan(8_000);
     expect(draftCostMicros('flux-dev', 25)).toBe(20_000);
     expect(draftCostMicros('flux-1.1-pro', 4)).toBe(50_000);
+    expect(gatePerThumbnailMicros(resolveBatchOptions())).toBe(37_000);
     const dev = estimateCost({ perMonth: 10 }, resolveBatchOptions({ draftModel: 'flux-dev', draftSteps: 10 }));
-    expect(dev.gate.draftMicros).toBe(8_000);
+    // (0.78 + 10 × 0.08) / (0.78 + 25 × 0.08) of the $0.020 average.
+    expect(dev.gate.draftMicros).toBe(11_367);
   });
 
   test('rejects bad volumes and options, naming the field', () => {

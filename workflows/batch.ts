@@ -27,7 +27,8 @@ import {
 } from '../shared/batch-workflow.js';
 import { requestForBrief } from '../shared/brief-request.js';
 import { emptyTotals, mergeTotals } from '../shared/ledger.js';
-import { PRICE_CARD, expectedCostMicros, formatUsd, microsToUsd } from '../shared/price-card.js';
+import { gatePerThumbnailMicros } from '../shared/gate-cost.js';
+import { expectedCostMicros, formatUsd, microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { isSafeId, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
@@ -165,10 +166,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   const cost = (): BatchCost => {
     const usable = carry.drafted;
     const n = input.thumbnails;
-    const draftSpec = PRICE_CARD[options.draftModel];
-    const seedPerThumbnail =
-      options.candidates * draftSpec.averageMicros +
-      options.rerollFraction * PRICE_CARD[options.rerollModel].averageMicros;
+    const seedPerThumbnail = gatePerThumbnailMicros(options);
     const allReroll = expectedCostMicros(options.rerollModel);
     return {
       batchId,
@@ -178,8 +176,8 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       counterfactuals: [
         {
           label: `seed expectation (${options.candidates} × ${options.draftModel} + ${options.rerollFraction * 100}% × ${options.rerollModel})`,
-          totalMicros: Math.round(seedPerThumbnail * n),
-          perThumbnailMicros: Math.round(seedPerThumbnail),
+          totalMicros: seedPerThumbnail * n,
+          perThumbnailMicros: seedPerThumbnail,
         },
         { label: `everything on ${options.rerollModel}`, totalMicros: allReroll * n, perThumbnailMicros: allReroll },
       ],
