@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBatch } from '../client/batch-client.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
@@ -10,7 +10,7 @@ import { microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { batchWorkflow } from '../workflows/batch.js';
-import { startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
+import { HISTORY_FIXTURES, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
 const SUBJECTS = [
   'a gamer screaming at a glowing monitor',
@@ -138,6 +138,23 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(result.failed[0]!.reason).toMatch(/content policy/i);
     expect(result.rerolls).toHaveLength(1); // ceil(10% of the 9 that have a draft)
     expect(result.rerolls[0]!.id).not.toBe('policy-004');
+
+    // RECORD_HISTORIES=1 refreshes the committed histories that test/replay.test.ts replays.
+    if (process.env.RECORD_HISTORIES === '1') {
+      const batchId = started.handle.workflowId;
+      const ids = [
+        batchId,
+        `${batchId}/draft/policy-001`,
+        `${batchId}/draft/policy-004`,
+        `${batchId}/reroll/${result.rerolls[0]!.id}`,
+      ];
+      await mkdir(HISTORY_FIXTURES, { recursive: true });
+      for (const [i, workflowId] of ids.entries()) {
+        const history = await p.env.client.workflow.getHandle(workflowId).fetchHistory();
+        const name = ['batch', 'draft-ok', 'draft-rejected', 'reroll'][i]!;
+        await writeFile(join(HISTORY_FIXTURES, `${name}.json`), JSON.stringify(history, null, 1));
+      }
+    }
   });
 
   test('the workflow itself rejects invalid options non-retryably, naming the field', async () => {

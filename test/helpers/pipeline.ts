@@ -39,6 +39,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** Histories recorded from a real batch, replayed by test/replay.test.ts against the current code. */
+export const HISTORY_FIXTURES = join(projectRoot, 'test', 'fixtures', 'histories');
+
 export const TEST_API_KEY = 'thumbgate-test-key-do-not-log';
 
 export interface PipelineOptions {
