@@ -18,7 +18,7 @@ test('recorded batch histories replay against the current workflow code', async 
       workflowId: basename(f, '.json'),
       // Recorded with JSON.stringify of the fetched History message; fromObject reads that form back.
       history: temporal.api.history.v1.History.fromObject(
-        JSON.parse(await readFile(join(HISTORY_FIXTURES, f), 'utf8'))
+        JSON.parse(await readFile(join(HISTORY_FIXTURES, f), 'utf8')) as Record<string, unknown>
       ),
     }))
   );
