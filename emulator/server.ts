@@ -24,7 +24,7 @@ import { Account, type BillingEntry } from './billing.js';
 import { handleControl } from './control.js';
 import { FaultController, type FaultConfig, type FaultDecision, type FaultKind } from './faults.js';
 import { simulateGpuSeconds } from './gpu-time.js';
-import { microsToUsdString, usdLabel } from './money.js';
+import { microsToUsdExact } from '../shared/price-card.js';
 import { mulberry32 } from './prng.js';
 import type { Defect } from './quality.js';
 import { renderImage } from './render.js';
@@ -319,8 +319,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       'content-type': image.contentType,
       'content-length': image.bytes.length,
       'x-request-id': requestId,
-      'x-cost': microsToUsdString(costMicros),
-      'x-remaining-credits': microsToUsdString(entry.creditsAfterMicros),
+      'x-cost': microsToUsdExact(costMicros),
+      'x-remaining-credits': microsToUsdExact(entry.creditsAfterMicros),
       'x-generation-time': gpuSeconds.toFixed(3),
       'x-seed-value': String(seed),
     });
@@ -412,3 +412,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
 export type { BillingEntry } from './billing.js';
 export type { FaultConfig, FaultKind, RandomFaults, ScriptedFault } from './faults.js';
 export type { Defect } from './quality.js';
+
+/** `$1.234567` for logs and error messages. */
+function usdLabel(micros: number): string {
+  return `$${microsToUsdExact(micros)}`;
+}

@@ -40,7 +40,6 @@ import { decideOutcome, type ThumbnailOutcome } from './thumbnail-outcome.js';
 export { RANDOM_WEIGHTS_HTML_NOTICE } from './contact-sheet-html.js';
 export { SHEET_MAX_ROWS } from './contact-sheet-image.js';
 export { LEDGER_CSV_HEADER } from './ledger-csv.js';
-export { usdFixedToMicros } from './money.js';
 export type { ResultsLine } from './results-line.js';
 export type { BatchCounts, BatchSummary } from './summary.js';
 export { UNSAFE_OUTPUT_PATH } from './output-paths.js';

@@ -1,6 +1,6 @@
 /** ledger.csv: one row per billed call, RFC 4180 quoting, USD with six decimals (exact micro-dollars). */
 import type { LedgerEntry } from '../../shared/generation.js';
-import { microsToUsdFixed } from './money.js';
+import { microsToUsdExact } from '../../shared/price-card.js';
 
 export const LEDGER_CSV_HEADER = [
   'thumbnail_id',
@@ -39,8 +39,8 @@ export function ledgerCsvRow(entry: LedgerEntry): string {
     entry.pricingMode,
     // Twelve significant digits drop float noise (1.1300000000000001) and keep any real precision.
     entry.gpuSeconds === undefined ? undefined : Number(entry.gpuSeconds.toPrecision(12)),
-    microsToUsdFixed(entry.costMicros),
-    entry.creditsRemainingMicros === undefined ? undefined : microsToUsdFixed(entry.creditsRemainingMicros),
+    microsToUsdExact(entry.costMicros),
+    entry.creditsRemainingMicros === undefined ? undefined : microsToUsdExact(entry.creditsRemainingMicros),
     entry.requestId,
     entry.outcome,
   ]);

@@ -1,6 +1,6 @@
 /** One line of results.jsonl: everything known about a brief's outcome, in a stable field order. */
 import type { MetadataValue } from '../../shared/thumbnail-brief.js';
-import { microsToUsdFixed } from './money.js';
+import { microsToUsdExact } from '../../shared/price-card.js';
 import { previewPath, winnerFileName } from './output-names.js';
 import { scoreComponents, type ScoreComponents } from './score-components.js';
 import type { CandidateView, ThumbnailOutcome } from './thumbnail-outcome.js';
@@ -100,7 +100,7 @@ export function resultsLine(outcome: ThumbnailOutcome, previews: ReadonlyMap<str
     cost: {
       calls: outcome.cost.calls,
       costMicros: outcome.cost.costMicros,
-      costUsd: microsToUsdFixed(outcome.cost.costMicros),
+      costUsd: microsToUsdExact(outcome.cost.costMicros),
       byPhase: outcome.cost.byPhase,
     },
     candidates: outcome.candidates.map((view) => {
@@ -118,7 +118,7 @@ export function resultsLine(outcome: ThumbnailOutcome, previews: ReadonlyMap<str
         height: c.height,
         requestId: c.billed.requestId,
         costMicros: c.billed.costMicros,
-        costUsd: microsToUsdFixed(c.billed.costMicros),
+        costUsd: microsToUsdExact(c.billed.costMicros),
         reused: c.reused,
         winner: isSameCandidate(winner, view),
         preview: previews.get(c.image.sha256) ? previewPath(c.image.sha256) : null,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { csvField, ledgerCsvRow } from '../../activities/outputs/ledger-csv.js';
-import { microsToUsdFixed, usdFixedToMicros } from '../../activities/outputs/money.js';
+import { microsToUsdExact, usdExactToMicros } from '../../shared/price-card.js';
 import { batchOutputDir, resolveInside } from '../../activities/outputs/output-paths.js';
 import { headlineComponents, scoreComponents } from '../../activities/outputs/score-components.js';
 import { decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
@@ -9,11 +9,11 @@ import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js
 
 test('micro-dollars format exactly and round-trip', () => {
   for (const m of [0, 1, 999_999, 1_000_000, 7_920, 50_000, 123_456_789_012, -8_885]) {
-    expect(usdFixedToMicros(microsToUsdFixed(m))).toBe(m);
+    expect(usdExactToMicros(microsToUsdExact(m))).toBe(m);
   }
-  expect(microsToUsdFixed(7_920)).toBe('0.007920');
-  expect(microsToUsdFixed(-1)).toBe('-0.000001');
-  expect(() => microsToUsdFixed(0.5)).toThrow(RangeError);
+  expect(microsToUsdExact(7_920)).toBe('0.007920');
+  expect(microsToUsdExact(-1)).toBe('-0.000001');
+  expect(() => microsToUsdExact(0.5)).toThrow(RangeError);
 });
 
 test('CSV fields are quoted only when needed', () => {

@@ -5,10 +5,10 @@ import {
   LEDGER_CSV_HEADER,
   RANDOM_WEIGHTS_HTML_NOTICE,
   createOutputActivities,
-  usdFixedToMicros,
   type BatchSummary,
   type ResultsLine,
 } from '../../activities/outputs/index.js';
+import { usdExactToMicros } from '../../shared/price-card.js';
 import { COLOURS, standardBatch, type Fixture } from './fixtures.js';
 import { closeTo, hashTree, meanColour, parseCsv } from './helpers.js';
 
@@ -138,7 +138,7 @@ describe('writeBatchOutputs on a finished batch', () => {
     expect(body).toHaveLength(f.cost.totals.calls);
     expect(body.every((r) => r.length === LEDGER_CSV_HEADER.length)).toBe(true);
     const col = (name: (typeof LEDGER_CSV_HEADER)[number]) => LEDGER_CSV_HEADER.indexOf(name);
-    const sum = body.reduce((s, r) => s + usdFixedToMicros(r[col('cost_usd')]!), 0);
+    const sum = body.reduce((s, r) => s + usdExactToMicros(r[col('cost_usd')]!), 0);
     expect(sum).toBe(f.cost.totals.costMicros);
     expect(body.filter((r) => r[col('outcome')] === 'unusable').map((r) => r[col('thumbnail_id')])).toEqual([
       'alpha',
