@@ -125,4 +125,26 @@ describe('thumbgate CLI against a running pipeline', () => {
     expect(batches.find((b) => b.batchId === batchId)).toMatchObject({ stage: 'done' });
     expect((await thumbgate(['status', 'no-such-batch'], env)).code).toBe(4);
   });
+
+  test('cancel stops a running batch; status and result then report it with exit 1', async () => {
+    p.emulator.faults.configure({ script: [{ kind: 'hang', promptIncludes: 'cancel me', times: 100 }] });
+    const manifest = join(p.outDir, '..', 'cancel-manifest.jsonl');
+    await writeFile(
+      manifest,
+      JSON.stringify({ id: 'slow-1', prompt: 'cancel me: a slow render', size: '448x256' }) + '\n'
+    );
+    const batchId = `cli-cancel-${Date.now()}`;
+    expect((await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId], env)).code).toBe(0);
+    while (p.emulator.requests().filter((r) => r.prompt?.includes('cancel me')).length < 4) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cancelled = await thumbgate(['cancel', batchId, '--json'], env);
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ batchId, cancelled: true });
+    const result = await thumbgate(['result', batchId, '--wait'], env);
+    expect(result.code).toBe(1);
+    const status = await thumbgate(['status', batchId, '--json'], env);
+    expect(status.code).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'CANCELLED' });
+  });
 });
