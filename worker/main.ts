@@ -3,6 +3,7 @@
  * worker, in one process by default (THUMBGATE_WORKER_ROLES=generation,scoring picks). Settings
  * come from the environment only, so the Segmind key never enters workflow inputs or histories.
  */
+import { parseArgs } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { LocalBlobStore } from '../activities/blob-store.js';
 import { clipModelConfigFromEnv, sharedClipModelProvider, terminalProgress } from '../activities/scoring/index.js';
@@ -11,8 +12,31 @@ import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
 import { createGenerationWorker, createScoringWorker } from './create-workers.js';
 import { temporalConnectConfig } from './temporal-connection.js';
 
+/** Model flags override the THUMBGATE_CLIP_* / THUMBGATE_MODEL_* environment (docs/scoring.md). */
+function clipFlags() {
+  const { values } = parseArgs({
+    options: {
+      'clip-model': { type: 'string' },
+      'model-dir': { type: 'string' },
+      'model-cache': { type: 'string' },
+      'allow-remote-models': { type: 'string' },
+    },
+  });
+  const remote = values['allow-remote-models'];
+  if (remote !== undefined && remote !== 'true' && remote !== 'false') {
+    throw new ConfigError(`--allow-remote-models must be true or false, got ${JSON.stringify(remote)}`);
+  }
+  return {
+    modelId: values['clip-model'],
+    modelDir: values['model-dir'],
+    cacheDir: values['model-cache'],
+    allowRemote: remote === undefined ? undefined : remote === 'true',
+  };
+}
+
 async function run(): Promise<void> {
   const roles = workerRoles();
+  const clipConfig = clipModelConfigFromEnv(process.env, clipFlags());
   const config = loadWorkerConfig(process.env, { needsProvider: roles.has('generation') });
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -34,7 +58,7 @@ async function run(): Promise<void> {
       );
     }
     if (roles.has('scoring')) {
-      const model = sharedClipModelProvider(clipModelConfigFromEnv(), { onProgress: terminalProgress(process.stderr) });
+      const model = sharedClipModelProvider(clipConfig, { onProgress: terminalProgress(process.stderr) });
       workers.push(await createScoringWorker({ connection, namespace, taskQueue: config.taskQueue, store, model }));
     }
     console.log(
@@ -49,6 +73,13 @@ async function run(): Promise<void> {
 }
 
 run().catch((err) => {
-  console.error(err instanceof ConfigError ? `thumbgate worker: ${err.message}` : err);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const usage = err instanceof ConfigError || err instanceof RangeError || isArgError(err);
+  console.error(usage ? `thumbgate worker: ${(err as Error).message}` : err);
+  process.exit(usage ? 2 : 1);
 });
+
+/** node:util parseArgs rejects unknown flags with these codes. */
+function isArgError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
