@@ -52,26 +52,30 @@ export interface StartBatchInput {
 
 export interface StartedBatch {
   handle: BatchHandle;
-  /** `started` for a new batch; `attached` to one already running; `finished` when it had already ended. */
-  outcome: 'started' | 'attached' | 'finished';
+  /**
+   * `started` for a new batch; `attached` to the run already going; `finished` when it had already
+   * completed (nothing is started); `restarted` when an earlier run failed or was cancelled — the new
+   * run reuses every draft that run paid for.
+   */
+  outcome: 'started' | 'attached' | 'finished' | 'restarted';
+  /** Status of the earlier run, for `attached`, `finished` and `restarted`. */
   status?: WorkflowExecutionStatusName;
 }
 
-/** Starts a batch, or attaches to the batch with the same id if one already exists. */
+/** Starts a batch, attaches to the running batch with the same id, or restarts one that failed. */
 export async function startBatch(input: StartBatchInput): Promise<StartedBatch> {
   if (!isSafeId(input.batchId)) {
     throw new CliError(EXIT.invalidInput, `--batch-id ${JSON.stringify(input.batchId)} is not valid: ${SAFE_ID_RULE}`);
   }
   const existing = input.client.workflow.getHandle<typeof batchWorkflow>(input.batchId);
+  let previous: WorkflowExecutionStatusName | undefined;
   try {
-    const described = await existing.describe();
-    return {
-      handle: existing,
-      outcome: described.status.name === 'RUNNING' ? 'attached' : 'finished',
-      status: described.status.name,
-    };
+    previous = (await existing.describe()).status.name;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (previous === 'RUNNING' || previous === 'COMPLETED') {
+    return { handle: existing, outcome: previous === 'RUNNING' ? 'attached' : 'finished', status: previous };
   }
   // Images and briefs travel by reference: the manifest is stored, the workflow gets its address.
   const manifest = await input.store.put(
@@ -93,9 +97,9 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
         ...(input.writeOutputs === false ? { writeOutputs: false } : {}),
       },
     ],
-    // Two schedulers racing on the same id both end up on one run.
+    // Two schedulers racing on the same id both end up on one run; a completed batch never runs again.
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     staticSummary: `thumbgate batch ${input.batchId}: ${input.briefs.length} thumbnails`,
     staticDetails: [
       `**${input.briefs.length} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +
@@ -108,7 +112,7 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
       { key: spendUsdKey, value: 0 },
     ],
   });
-  return { handle, outcome: 'started' };
+  return previous ? { handle, outcome: 'restarted', status: previous } : { handle, outcome: 'started' };
 }
 
 export function progressLine(p: BatchProgress): string {

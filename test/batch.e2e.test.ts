@@ -192,4 +192,38 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(cause?.message).toMatch(/rerollFraction must be a number from 0 to 1/);
     expect(p.emulator.requests().filter((r) => r.prompt?.includes('bad'))).toEqual([]);
   });
+
+  test('an empty balance stops the batch; after a top-up the same id restarts and reuses every paid draft', async () => {
+    p.emulator.reset({ creditsMicros: 60_000 }); // about seven flux-schnell drafts
+    const list = briefs(6, 'credits');
+    const batchId = `credits-${Date.now()}`;
+    const start = () =>
+      startBatch({ client: p.env.client, store: p.store, batchId, briefs: list, options, taskQueue: p.taskQueue });
+    const first = await start();
+    const failure = await first.handle.result().then(
+      () => undefined,
+      (err: unknown) => err
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('SegmindInsufficientCredits');
+    expect(cause.message).toMatch(/top up Segmind credits, then start the batch again/);
+    const paidBefore = p.emulator.billing().map((b) => b.requestId);
+    expect(paidBefore.length).toBeGreaterThan(0);
+    expect(paidBefore.length).toBeLessThan(24);
+    expect((await first.handle.describe()).typedSearchAttributes.get(stageKey)).toBe('failed');
+
+    p.emulator.setCredits(100_000_000);
+    const second = await start();
+    expect(second.outcome).toBe('restarted');
+    const result = await second.handle.result();
+    expect(result.succeeded).toBe(6);
+    // Every draft was paid for exactly once across both runs; the second run's ledger books them all.
+    const billing = p.emulator.billing();
+    expect(billing.filter((b) => b.model === 'flux-schnell')).toHaveLength(24);
+    expect(billing.filter((b) => b.model === 'flux-1.1-pro')).toHaveLength(1);
+    expect(billing.slice(0, paidBefore.length).map((b) => b.requestId)).toEqual(paidBefore);
+    expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    expect((await start()).outcome).toBe('finished');
+  });
 });

@@ -27,6 +27,7 @@ import {
 } from '../shared/batch-workflow.js';
 import { requestForBrief } from '../shared/brief-request.js';
 import { emptyTotals, mergeTotals } from '../shared/ledger.js';
+import { BATCH_FATAL_FAILURES, FATAL_FAILURE_FIX } from '../shared/fatal-failures.js';
 import { gatePerThumbnailMicros } from '../shared/gate-cost.js';
 import { expectedCostMicros, formatUsd, microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
@@ -113,6 +114,25 @@ function keepLowest(list: ScoredThumbnail[], item: ScoredThumbnail, limit: numbe
 
 function bestScore(result: ThumbnailWorkflowResult): number | undefined {
   return result.best === undefined ? undefined : result.candidates[result.best]?.score;
+}
+
+/** The first ApplicationFailure in a failure's cause chain (a child's activity failure, say). */
+function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure) return e;
+  }
+  return undefined;
+}
+
+/** Stops the batch on a failure that would fail every thumbnail (see shared/fatal-failures.ts). */
+function stopIfFatal(type: string | null | undefined, message: string): void {
+  if (type && BATCH_FATAL_FAILURES.has(type)) {
+    throw ApplicationFailure.nonRetryable(
+      `batch stopped: ${message} — ${FATAL_FAILURE_FIX[type] ?? 'fix the cause'}, then start the batch again ` +
+        'with the same id: drafts already paid for are reused',
+      type
+    );
+  }
 }
 
 /** Runs `start` for items [from, to) with at most `limit` in flight. */
@@ -228,6 +248,12 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
 
   const finished = (result: ThumbnailWorkflowResult): void => {
     mergeTotals(carry.totals, result.totals);
+    // A rejected key or an empty balance would fail every later call too: stop rather than go on half-done.
+    const fatal = result.failures.find((f) => BATCH_FATAL_FAILURES.has(f.type));
+    if (fatal) {
+      setStage('failed');
+      stopIfFatal(fatal.type, `${result.thumbnailId}: ${fatal.message}`);
+    }
     recent.push({
       id: result.thumbnailId,
       phase: result.phase,
@@ -263,8 +289,11 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      if (err instanceof ChildWorkflowFailure) return err.cause?.message ?? err.message;
-      throw err;
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      const failure = applicationFailureIn(err);
+      if (failure?.type && BATCH_FATAL_FAILURES.has(failure.type)) setStage('failed');
+      stopIfFatal(failure?.type, failure?.message ?? err.message);
+      return failure?.message ?? err.cause?.message ?? err.message;
     }
   };
 

@@ -50,13 +50,14 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
     const said = {
       started: `started batch ${batchId} (${briefs.length} thumbnails)`,
       attached: `batch ${batchId} is already running; attached to it (nothing new was started)`,
-      finished: `batch ${batchId} already ran (${started.status?.toLowerCase()}); nothing new was started — see \`thumbgate result ${batchId}\``,
+      finished: `batch ${batchId} already completed; nothing new was started — see \`thumbgate result ${batchId}\``,
+      restarted: `batch ${batchId} ${started.status?.toLowerCase()} before; started it again (drafts already paid for are reused)`,
     }[started.outcome];
     if (!values.wait) {
       out.result({ batchId, workflowId: batchId, outcome: started.outcome, status: started.status, ui: link }, () =>
         [said, `workflow id: ${batchId}`, `Temporal UI: ${link}`].join('\n')
       );
-      return started.outcome === 'finished' && started.status !== 'COMPLETED' ? EXIT.batchFailed : EXIT.ok;
+      return EXIT.ok;
     }
     out.note(`${said}\nworkflow id: ${batchId}\nTemporal UI: ${link}`);
     const result = await waitForBatch(started.handle, out.json ? null : process.stderr);
