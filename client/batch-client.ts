@@ -104,7 +104,7 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
     staticDetails: [
       `**${input.briefs.length} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +
         `${o.draftModel === 'flux-schnell' || o.draftModel === 'flux-dev' ? ` at ${o.draftSteps} steps` : ''}`,
-      `bottom ${o.rerollFraction * 100}% re-rolled on ${o.rerollModel}; ${o.maxInFlight} thumbnails in flight`,
+      `bottom ${o.rerollFraction * 100}% re-rolled on ${o.rerollModel}; up to ${o.maxInFlight} thumbnails in flight`,
     ].join('\n\n'),
     typedSearchAttributes: [
       { key: stageKey, value: 'drafting' },

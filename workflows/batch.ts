@@ -4,6 +4,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -37,10 +38,8 @@ import { thumbnailWorkflow } from './thumbnail.js';
 
 // --- Activities ---
 
-const { loadBriefs } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
-});
+const briefOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } } as const;
+const { loadBriefs } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>(briefOptions);
 
 const { writeBatchOutputs } = proxyActivities<ReturnType<typeof createOutputActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -54,8 +53,17 @@ const BRIEF_PAGE = 200;
 const DEFAULT_THUMBNAILS_PER_RUN = 400;
 const FAILED_LISTED_MAX = 500;
 const RECENT_MAX = 200;
-/** Spend is pushed to the search attribute every this many finished thumbnails (and at every stage change). */
-const SPEND_UPSERT_EVERY = 25;
+/**
+ * Spend and stage go to the search attributes at every stage change and every ~5% of the batch
+ * (at most every 25 thumbnails): each upsert is a history event, so not after every thumbnail.
+ */
+function upsertEvery(thumbnails: number): number {
+  return Math.max(1, Math.min(25, Math.ceil(thumbnails / 20)));
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
 function invalidInput(field: string, message: string): never {
   throw ApplicationFailure.nonRetryable(`${field}: ${message}`, 'InvalidBatchInput');
@@ -180,6 +188,9 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   const recent: BatchCost['recentThumbnails'] = [];
   let stage: BatchStage = carry.stage;
   let finishedThisRun = 0;
+  // Batches started before the cadence followed batch size upserted every 25 thumbnails; replaying
+  // their histories must issue the same commands.
+  const publishEvery = patched('publish-cadence-by-batch-size') ? upsertEvery(input.thumbnails) : 25;
 
   const failedCount = (): number => carry.failed.length + carry.failedUnlisted;
 
@@ -221,13 +232,9 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   setHandler(progressQuery, progress);
   setHandler(costQuery, cost);
 
-  const publish = (): void => {
+  // Current details cost no history events, so they follow every finished thumbnail.
+  const describe = (): void => {
     const p = progress();
-    upsertSearchAttributes([
-      { key: spendUsdKey, value: microsToUsd(p.spendMicros) },
-      { key: stageKey, value: stage },
-      { key: thumbnailCountKey, value: input.thumbnails },
-    ]);
     setCurrentDetails(
       [
         `**${stage}** — ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
@@ -235,6 +242,14 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         `spend ${formatUsd(p.spendMicros)} (run ${p.run})`,
       ].join('\n\n')
     );
+  };
+  const publish = (): void => {
+    upsertSearchAttributes([
+      { key: spendUsdKey, value: microsToUsd(carry.totals.costMicros) },
+      { key: stageKey, value: stage },
+      { key: thumbnailCountKey, value: input.thumbnails },
+    ]);
+    describe();
   };
   const setStage = (next: BatchStage): void => {
     stage = next;
@@ -262,7 +277,8 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     });
     if (recent.length > RECENT_MAX) recent.shift();
     finishedThisRun += 1;
-    if (finishedThisRun % SPEND_UPSERT_EVERY === 0) publish();
+    if (finishedThisRun % publishEvery === 0) publish();
+    else describe();
   };
 
   const runChild = async (
@@ -275,7 +291,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     try {
       return await executeChild(thumbnailWorkflow, {
         workflowId: `${batchId}/${phase}/${brief.id}`,
-        staticSummary: `${brief.id}: ${candidates} ${phase === 'draft' ? 'draft(s)' : 're-roll'} on ${model}`,
+        staticSummary: `${brief.id}: ${draft ? plural(candidates, 'draft', 'drafts') : 're-roll'} on ${model}`,
         args: [
           {
             batchId,
@@ -346,7 +362,10 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       carry.next,
       to,
       options.maxInFlight,
-      (offset, limit) => loadBriefs({ manifest: input.manifest, offset, limit }),
+      (offset, limit) =>
+        loadBriefs.executeWithOptions({ ...briefOptions, summary: `briefs ${offset + 1}–${offset + limit}` }, [
+          { manifest: input.manifest, offset, limit },
+        ]),
       draftOne,
       inFlight
     );
@@ -369,7 +388,10 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       queue.length,
       options.maxInFlight,
       (offset, limit) =>
-        loadBriefs({ manifest: input.manifest, ids: queue.slice(offset, offset + limit).map((q) => q.id) }),
+        loadBriefs.executeWithOptions(
+          { ...briefOptions, summary: `briefs to re-roll ${offset + 1}–${offset + limit}` },
+          [{ manifest: input.manifest, ids: queue.slice(offset, offset + limit).map((q) => q.id) }]
+        ),
       (brief) => rerollOne(brief, scores.get(brief.id) ?? 0),
       inFlight
     );

@@ -15,10 +15,8 @@ import {
 } from '../shared/thumbnail-workflow.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
 
-const { saveThumbnailResult } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
-});
+const recordOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } } as const;
+const { saveThumbnailResult } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>(recordOptions);
 
 const scoringOptions = { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } } as const;
 const { scoreCandidates } = proxyActivities<ReturnType<typeof createScoringActivities>>(scoringOptions);
@@ -82,7 +80,7 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
       {
         ...scoringOptions,
         taskQueue: scoringTaskQueueFor(workflowInfo().taskQueue),
-        summary: `score ${candidates.length} ${input.phase} candidate(s) of ${input.thumbnailId}`,
+        summary: `score ${candidates.length === 1 ? `the ${input.phase} candidate` : `${candidates.length} ${input.phase} candidates`} of ${input.thumbnailId}`,
       },
       [{ prompt: input.request.prompt, images: candidates.map((c) => c.image), width: size.width, height: size.height }]
     );
@@ -101,6 +99,11 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
   } else {
     result.best = 0;
   }
-  if (input.saveResult !== false) await saveThumbnailResult(result);
+  if (input.saveResult !== false) {
+    await saveThumbnailResult.executeWithOptions(
+      { ...recordOptions, summary: `keep the ${input.phase} result of ${input.thumbnailId}` },
+      [result]
+    );
+  }
   return result;
 }
