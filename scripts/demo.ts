@@ -54,10 +54,12 @@ async function main(): Promise<void> {
   // One line per retried failure, so the demo shows retries without stack traces.
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+      if (message.startsWith('No workflows registered')) return; // the scoring worker runs activities only
       const m = meta as { workflowId?: string; activityType?: string; error?: Error } | undefined;
       const where = m?.workflowId ? ` [${m.activityType ?? 'workflow'} ${m.workflowId}]` : '';
       console.error(`${level.toLowerCase()}: ${message}${where}${m?.error ? `: ${m.error.message}` : ''}`);
     }),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
   const realApi = Boolean(process.env.SEGMIND_API_KEY?.trim());
   const clipConfig = clipModelConfigFromEnv(

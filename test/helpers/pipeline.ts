@@ -26,7 +26,11 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Expected noise (cancelled activities completing late, retried failures) stays out of CI output.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
   } catch {
     // already installed in this process
   }
