@@ -50,5 +50,21 @@ export function createBatchRecordActivities({ store }: { store: BlobStore }) {
     await store.putRecord(resultsNamespace(result.batchId), resultKey(result.thumbnailId, result.phase), result);
   }
 
-  return { loadBriefs, saveThumbnailResult };
+  /**
+   * The ledger an earlier run of this batch kept for the thumbnail (a batch restarted after a
+   * failure continues it), or nothing for a first run.
+   */
+  async function loadPriorLedger(slot: {
+    batchId: string;
+    thumbnailId: string;
+    phase: ThumbnailWorkflowResult['phase'];
+  }) {
+    const previous = await store.getRecord<ThumbnailWorkflowResult>(
+      resultsNamespace(slot.batchId),
+      resultKey(slot.thumbnailId, slot.phase)
+    );
+    return previous?.ledger ?? [];
+  }
+
+  return { loadBriefs, saveThumbnailResult, loadPriorLedger };
 }

@@ -64,22 +64,33 @@ export function createGenerateActivities({ store, provider }: GenerateDeps) {
       }
       throw err;
     }
-    const ref = await store.put(image.bytes, image.contentType);
-    const record: StoredCandidate = {
-      batchId: input.batchId,
-      thumbnailId: input.thumbnailId,
-      phase: input.phase,
-      candidateIndex: input.candidateIndex,
-      candidateKey: key,
-      image: ref,
-      width: image.width,
-      height: image.height,
-      model: input.params.model,
-      seed: input.params.seed,
-      billed: image.billed,
-      attempt: input.attempt,
-    };
-    await store.putRecord(RECORDS, key, record);
+    let record: StoredCandidate;
+    try {
+      const ref = await store.put(image.bytes, image.contentType);
+      record = {
+        batchId: input.batchId,
+        thumbnailId: input.thumbnailId,
+        phase: input.phase,
+        candidateIndex: input.candidateIndex,
+        candidateKey: key,
+        image: ref,
+        width: image.width,
+        height: image.height,
+        model: input.params.model,
+        seed: input.params.seed,
+        billed: image.billed,
+        attempt: input.attempt,
+      };
+      await store.putRecord(RECORDS, key, record);
+    } catch (err) {
+      // The provider was paid: the workflow books the call as unusable and retries.
+      const details: GenerationFailureDetails = { billed: image.billed };
+      throw ApplicationFailure.create({
+        type: 'CandidateNotStored',
+        message: `the image was generated but could not be stored: ${(err as Error).message}`,
+        details: [details],
+      });
+    }
     return { ...record, reused: false };
   }
 

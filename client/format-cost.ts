@@ -37,11 +37,10 @@ export function formatCost(cost: BatchCost): string {
 }
 
 export function formatResult(result: BatchResult): string {
-  const rerollWins = result.rerolls.filter((r) => r.winner === 'reroll').length;
   const lines = [
     `batch ${result.batchId}: ${result.succeeded}/${result.thumbnails} thumbnails succeeded` +
       (result.runs > 1 ? ` (${result.runs} runs)` : ''),
-    `re-rolled ${result.rerolls.length}, re-roll won ${rerollWins}`,
+    `re-rolled ${result.rerolled}, re-roll won ${result.rerollWins}`,
   ];
   const failed = result.failed.length + result.failedUnlisted;
   if (failed > 0) {

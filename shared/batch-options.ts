@@ -44,7 +44,7 @@ export interface OptionProblem {
   message: string;
 }
 
-/** Thrown by {@link assertValidBatchOptions}; carries every problem. */
+/** Carries every problem of a set of options. */
 export class BatchOptionsError extends Error {
   override readonly name = 'BatchOptionsError';
   constructor(readonly problems: OptionProblem[]) {
@@ -138,12 +138,6 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
   return problems;
 }
 
-export function assertValidBatchOptions(o: BatchOptions): BatchOptions {
-  const problems = validateBatchOptions(o);
-  if (problems.length > 0) throw new BatchOptionsError(problems);
-  return o;
-}
-
 /** Numbers closer than this to an integer are that integer: 0.1 × 30 is 3.0000000000000004 in floating point. */
 const EPSILON = 1e-9;
 
@@ -170,9 +164,14 @@ export interface Scored {
  * same thumbnails, on every replay. A NaN score (a failed scoring) counts as the lowest.
  */
 export function selectBottom<T extends Scored>(items: readonly T[], fraction: number): T[] {
-  const count = rerollCount(items.length, fraction);
+  return [...items].sort(byScoreThenId).slice(0, rerollCount(items.length, fraction));
+}
+
+/**
+ * Lowest score first, ties by id (by code unit, not locale), a NaN score (a failed scoring) lowest
+ * of all: the order the batch workflow keeps its re-roll candidates in, the same on every replay.
+ */
+export function byScoreThenId(a: Scored, b: Scored): number {
   const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
-  return [...items]
-    .sort((a, b) => key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, count);
+  return key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -5,6 +5,9 @@ import type { BlobRef } from './blob-ref.js';
 import type { LedgerTotals } from './ledger.js';
 import type { RetrySettings } from './retry.js';
 
+/** Larger manifests are split: carried state and the result stay far below Temporal's 2 MB payloads. */
+export const MAX_BATCH_THUMBNAILS = 20_000;
+
 export interface BatchWorkflowInput {
   batchId: string;
   /** The validated briefs, stored as JSON lines: a 10,000-brief manifest would not fit in a payload. */
@@ -54,7 +57,11 @@ export interface BatchCarry {
   /** The lowest best-draft scores so far, at most `ceil(fraction × thumbnails)` of them. */
   bottom: ScoredThumbnail[];
   rerollQueue: ScoredThumbnail[];
+  /** The first re-roll decisions (a bounded list); the outputs derive the rest from stored results. */
   rerolls: RerollDecision[];
+  /** Re-rolls that produced a scored image, and how many of them beat their draft. */
+  rerolled: number;
+  rerollWins: number;
   failed: FailedThumbnail[];
   /** Failures beyond those listed (the list is capped). */
   failedUnlisted: number;
@@ -99,6 +106,9 @@ export interface BatchResult {
   succeeded: number;
   failed: FailedThumbnail[];
   failedUnlisted: number;
+  rerolled: number;
+  rerollWins: number;
+  /** The first re-roll decisions; every decision is in the output folder's results.jsonl. */
   rerolls: RerollDecision[];
   cost: BatchCost;
   outputDir?: string;

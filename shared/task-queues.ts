@@ -11,5 +11,3 @@ export const GENERATION_TASK_QUEUE = 'thumbgate-generation';
 export function scoringTaskQueueFor(generationQueue: string): string {
   return `${generationQueue}-scoring`;
 }
-
-export const SCORING_TASK_QUEUE = scoringTaskQueueFor(GENERATION_TASK_QUEUE);

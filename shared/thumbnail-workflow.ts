@@ -40,8 +40,10 @@ export interface ThumbnailWorkflowResult {
   thumbnailId: string;
   phase: Phase;
   status: 'ok' | 'failed';
-  /** Why no candidate could be made, when status is `failed`. */
+  /** Why the thumbnail has no winner, when status is `failed`. */
   reason?: string;
+  /** ApplicationFailure type behind a failed status (e.g. `SegmindKeyRejected`, `ScoringModelUnavailable`). */
+  failureType?: string;
   candidates: ScoredCandidate[];
   /** Index into `candidates` of the highest-scoring one. */
   best?: number;

@@ -36,6 +36,7 @@ describe('a large batch stays within history limits', () => {
     const result = await started.handle.result();
     expect(result.succeeded).toBe(THUMBNAILS);
     expect(result.rerolls).toHaveLength(100);
+    expect(result.rerolled).toBe(100);
     expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
     expect(result.cost.totals.calls).toBe(THUMBNAILS + 100);
 

@@ -1,7 +1,5 @@
 import {
-  BatchOptionsError,
   DEFAULT_BATCH_OPTIONS,
-  assertValidBatchOptions,
   rerollCount,
   resolveBatchOptions,
   selectBottom,
@@ -97,17 +95,6 @@ describe('validateBatchOptions', () => {
     const [problem] = validateBatchOptions(o);
     expect(problem?.field).toBe('candiates');
     expect(problem?.message).toMatch(/not a batch option; accepted: candidates, /);
-  });
-
-  test('assertValidBatchOptions throws every problem at once', () => {
-    const o = resolveBatchOptions({ candidates: 0, maxInFlight: 0 });
-    expect(() => assertValidBatchOptions(o)).toThrow(BatchOptionsError);
-    try {
-      assertValidBatchOptions(o);
-    } catch (error) {
-      expect((error as BatchOptionsError).problems.map((p) => p.field)).toEqual(['candidates', 'maxInFlight']);
-      expect((error as Error).message).toContain('candidates: candidates must be an integer from 1 to 8');
-    }
   });
 });
 

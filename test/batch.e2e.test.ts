@@ -226,4 +226,34 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
     expect((await start()).outcome).toBe('finished');
   });
+
+  test('a missing scoring model stops the batch; every draft already paid for stays in the ledger', async () => {
+    const broken = await startPipeline({ clipModelId: 'no-such-clip-model', emulator: { latencyScale: 0.2 } });
+    try {
+      const started = await startBatch({
+        client: broken.env.client,
+        store: broken.store,
+        batchId: `nomodel-${Date.now()}`,
+        briefs: briefs(12, 'nomodel'),
+        options,
+        taskQueue: broken.taskQueue,
+      });
+      const failure = await started.handle.result().then(
+        () => undefined,
+        (err: unknown) => err
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+      expect(cause.type).toBe('ScoringModelUnavailable');
+      expect(cause.message).toMatch(/no-such-clip-model/);
+      // It stopped early (maxInFlight thumbnails at most were drafted), and what was paid is booked.
+      const billed = broken.emulator.billing();
+      expect(billed.length).toBeGreaterThan(0);
+      expect(billed.length).toBeLessThanOrEqual(options.maxInFlight * options.candidates);
+      const cost = await started.handle.query(costQuery);
+      expect(cost.totals.costMicros).toBe(broken.emulator.totalBilledMicros());
+    } finally {
+      await broken.teardown();
+    }
+  });
 });

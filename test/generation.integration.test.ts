@@ -61,10 +61,20 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
       const meta = await sharp(await p.store.get(c.image)).metadata();
       expect([meta.width, meta.height]).toEqual([448, 256]);
     }
-    // All four activities were scheduled before the first one completed: they ran in parallel.
+    // All four generations were scheduled before the first of them completed: they ran in parallel.
     const evs = events(history);
-    const firstCompleted = evs.findIndex((e) => e.activityTaskCompletedEventAttributes);
-    const scheduledBefore = evs.slice(0, firstCompleted).filter((e) => e.activityTaskScheduledEventAttributes);
+    const generations = new Set(
+      evs
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateCandidate')
+        .map((e) => String(e.eventId))
+    );
+    const firstDone = evs.findIndex((e) =>
+      generations.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''))
+    );
+    const scheduledBefore = evs
+      .slice(0, firstDone)
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateCandidate');
+    expect(generations.size).toBe(4);
     expect(scheduledBefore).toHaveLength(4);
     expect(result.ledger).toHaveLength(4);
     expect(result.totals.costMicros).toBe(p.emulator.totalBilledMicros());

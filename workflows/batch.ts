@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { createOutputActivities } from '../activities/outputs/index.js';
-import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
+import { byScoreThenId, rerollCount, validateBatchOptions } from '../shared/batch-options.js';
 import {
   costQuery,
   progressQuery,
@@ -23,14 +23,15 @@ import {
   type BatchResult,
   type BatchStage,
   type BatchWorkflowInput,
-  type RerollDecision,
+  MAX_BATCH_THUMBNAILS,
   type ScoredThumbnail,
 } from '../shared/batch-workflow.js';
 import { requestForBrief } from '../shared/brief-request.js';
 import { emptyTotals, mergeTotals } from '../shared/ledger.js';
 import { BATCH_FATAL_FAILURES, FATAL_FAILURE_FIX } from '../shared/fatal-failures.js';
-import { gatePerThumbnailMicros } from '../shared/gate-cost.js';
-import { expectedCostMicros, formatUsd, microsToUsd } from '../shared/price-card.js';
+import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
+import { formatUsd, microsToUsd } from '../shared/price-card.js';
+import { bestScoreOf, decideReroll } from '../shared/reroll-decision.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { isSafeId, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
@@ -52,6 +53,7 @@ const { writeBatchOutputs } = proxyActivities<ReturnType<typeof createOutputActi
 const BRIEF_PAGE = 200;
 const DEFAULT_THUMBNAILS_PER_RUN = 400;
 const FAILED_LISTED_MAX = 500;
+const DECISIONS_LISTED_MAX = 500;
 const RECENT_MAX = 200;
 /**
  * Spend and stage go to the search attributes at every stage change and every ~5% of the batch
@@ -76,8 +78,11 @@ function validateInput(input: BatchWorkflowInput): void {
       `must be a safe name (letters, digits, ".", "_", "-"), got ${JSON.stringify(input.batchId)}`
     );
   }
-  if (!Number.isInteger(input.thumbnails) || input.thumbnails < 1) {
-    invalidInput('thumbnails', `must be a positive integer, got ${JSON.stringify(input.thumbnails)}`);
+  if (!Number.isInteger(input.thumbnails) || input.thumbnails < 1 || input.thumbnails > MAX_BATCH_THUMBNAILS) {
+    invalidInput(
+      'thumbnails',
+      `must be an integer from 1 to ${MAX_BATCH_THUMBNAILS} (split larger manifests), got ${JSON.stringify(input.thumbnails)}`
+    );
   }
   const problems = validateBatchOptions(input.options);
   if (problems.length > 0) {
@@ -100,16 +105,13 @@ function initialCarry(): BatchCarry {
     bottom: [],
     rerollQueue: [],
     rerolls: [],
+    rerolled: 0,
+    rerollWins: 0,
     failed: [],
     failedUnlisted: 0,
     totals: emptyTotals(),
     runs: 1,
   };
-}
-
-/** Lowest score first; ties by thumbnail id so the selection is the same on every replay. */
-function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
-  return a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Keeps the `limit` lowest-scoring thumbnails seen so far (a bounded list, so it can be carried). */
@@ -120,10 +122,6 @@ function keepLowest(list: ScoredThumbnail[], item: ScoredThumbnail, limit: numbe
   if (list.length > limit) list.length = limit;
 }
 
-function bestScore(result: ThumbnailWorkflowResult): number | undefined {
-  return result.best === undefined ? undefined : result.candidates[result.best]?.score;
-}
-
 /** The first ApplicationFailure in a failure's cause chain (a child's activity failure, say). */
 function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
@@ -132,29 +130,32 @@ function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
-/** Stops the batch on a failure that would fail every thumbnail (see shared/fatal-failures.ts). */
-function stopIfFatal(type: string | null | undefined, message: string): void {
-  if (type && BATCH_FATAL_FAILURES.has(type)) {
-    throw ApplicationFailure.nonRetryable(
-      `batch stopped: ${message} — ${FATAL_FAILURE_FIX[type] ?? 'fix the cause'}, then start the batch again ` +
-        'with the same id: drafts already paid for are reused',
-      type
-    );
-  }
+/** The failure that stops a batch (see shared/fatal-failures.ts), or undefined for any other type. */
+function fatalFailure(type: string | null | undefined, message: string): ApplicationFailure | undefined {
+  if (!type || !BATCH_FATAL_FAILURES.has(type)) return undefined;
+  return ApplicationFailure.nonRetryable(
+    `batch stopped: ${message} — ${FATAL_FAILURE_FIX[type] ?? 'fix the cause'}, then start the batch again ` +
+      'with the same id: drafts already paid for are reused',
+    type
+  );
 }
 
-/** Runs `start` for items [from, to) with at most `limit` in flight. */
+/**
+ * Runs `start` for items [from, to) with at most `limit` in flight. Once `stop()` says so no new
+ * item starts, but those in flight finish: their spend is booked, nothing is cut off mid-call.
+ */
 async function slidingWindow(
   from: number,
   to: number,
   limit: number,
   fetchPage: (offset: number, count: number) => Promise<ThumbnailBrief[]>,
   start: (brief: ThumbnailBrief) => Promise<void>,
-  inFlight: Set<Promise<void>>
+  inFlight: Set<Promise<void>>,
+  stop: () => boolean
 ): Promise<void> {
   let page: ThumbnailBrief[] = [];
   let pageStart = from;
-  for (let i = from; i < to; i++) {
+  for (let i = from; i < to && !stop(); i++) {
     if (i >= pageStart + page.length) {
       pageStart = i;
       page = await fetchPage(i, Math.min(BRIEF_PAGE, to - i));
@@ -188,6 +189,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   const recent: BatchCost['recentThumbnails'] = [];
   let stage: BatchStage = carry.stage;
   let finishedThisRun = 0;
+  let fatal: ApplicationFailure | undefined;
   // Batches started before the cadence followed batch size upserted every 25 thumbnails; replaying
   // their histories must issue the same commands.
   const publishEvery = patched('publish-cadence-by-batch-size') ? upsertEvery(input.thumbnails) : 25;
@@ -198,7 +200,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     const usable = carry.drafted;
     const n = input.thumbnails;
     const seedPerThumbnail = gatePerThumbnailMicros(options);
-    const allReroll = expectedCostMicros(options.rerollModel);
+    const allReroll = rerollCostMicros(options.rerollModel);
     return {
       batchId,
       totals: carry.totals,
@@ -223,7 +225,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     drafted: carry.drafted,
     failed: failedCount(),
     rerollTarget: carry.stage === 'rerolling' ? carry.rerollQueue.length : rerollLimit,
-    rerolled: carry.rerolls.filter((r) => r.rerollScore !== undefined).length,
+    rerolled: carry.rerolled,
     inFlight: inFlight.size,
     spendMicros: carry.totals.costMicros,
     run: carry.runs,
@@ -261,14 +263,19 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     else carry.failedUnlisted += 1;
   };
 
+  // A rejected key, an empty balance or a missing model would fail every later thumbnail too: start
+  // no more, let those in flight finish (their spend is booked), then stop.
+  const noteFatal = (type: string | null | undefined, message: string): void => {
+    const failure = fatal ? undefined : fatalFailure(type, message);
+    if (!failure) return;
+    fatal = failure;
+    setStage('failed');
+  };
+
   const finished = (result: ThumbnailWorkflowResult): void => {
     mergeTotals(carry.totals, result.totals);
-    // A rejected key or an empty balance would fail every later call too: stop rather than go on half-done.
-    const fatal = result.failures.find((f) => BATCH_FATAL_FAILURES.has(f.type));
-    if (fatal) {
-      setStage('failed');
-      stopIfFatal(fatal.type, `${result.thumbnailId}: ${fatal.message}`);
-    }
+    noteFatal(result.failureType, `${result.thumbnailId}: ${result.reason ?? ''}`);
+    for (const f of result.failures) noteFatal(f.type, `${result.thumbnailId}: ${f.message}`);
     recent.push({
       id: result.thumbnailId,
       phase: result.phase,
@@ -307,8 +314,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       if (isCancellation(err)) throw err;
       if (!(err instanceof ChildWorkflowFailure)) throw err;
       const failure = applicationFailureIn(err);
-      if (failure?.type && BATCH_FATAL_FAILURES.has(failure.type)) setStage('failed');
-      stopIfFatal(failure?.type, failure?.message ?? err.message);
+      noteFatal(failure?.type, `${brief.id}: ${failure?.message ?? err.message}`);
       return failure?.message ?? err.cause?.message ?? err.message;
     }
   };
@@ -317,7 +323,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     const result = await runChild(brief, 'draft');
     if (typeof result === 'string') return recordFailure(brief.id, 'draft', result);
     finished(result);
-    const score = bestScore(result);
+    const score = bestScoreOf(result);
     if (score === undefined) {
       return recordFailure(brief.id, 'draft', result.reason ?? 'no candidate could be generated');
     }
@@ -325,28 +331,15 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     keepLowest(carry.bottom, { id: brief.id, score }, rerollLimit);
   };
 
+  // A failed re-roll leaves the draft as the thumbnail; it is in the decision, not a failed thumbnail.
   const rerollOne = async (brief: ThumbnailBrief, draftScore: number): Promise<void> => {
     const result = await runChild(brief, 'reroll');
-    const decision: RerollDecision = { id: brief.id, draftScore, winner: 'draft', reason: '' };
-    if (typeof result === 'string') {
-      decision.reason = `re-roll failed (${result}); the draft stands`;
-      recordFailure(brief.id, 'reroll', result);
-    } else {
-      finished(result);
-      const score = bestScore(result);
-      if (score === undefined) {
-        decision.reason = `re-roll failed (${result.reason ?? 'no image'}); the draft stands`;
-        recordFailure(brief.id, 'reroll', result.reason ?? 'no image');
-      } else {
-        decision.rerollScore = score;
-        decision.winner = score > draftScore ? 'reroll' : 'draft';
-        decision.reason =
-          decision.winner === 'reroll'
-            ? `re-roll scored ${score.toFixed(3)} over the draft's ${draftScore.toFixed(3)}`
-            : `the draft's ${draftScore.toFixed(3)} beat the re-roll's ${score.toFixed(3)}`;
-      }
-    }
-    carry.rerolls.push(decision);
+    if (typeof result !== 'string') finished(result);
+    const decision = decideReroll(brief.id, draftScore, result);
+    if (decision.rerollScore !== undefined) carry.rerolled += 1;
+    if (decision.winner === 'reroll') carry.rerollWins += 1;
+    // The output writer re-derives unlisted decisions from the stored results with the same rule.
+    if (carry.rerolls.length < DECISIONS_LISTED_MAX) carry.rerolls.push(decision);
   };
 
   const nextRun = async (): Promise<never> => {
@@ -367,8 +360,10 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
           { manifest: input.manifest, offset, limit },
         ]),
       draftOne,
-      inFlight
+      inFlight,
+      () => fatal !== undefined
     );
+    if (fatal) throw fatal;
     carry.next = to;
     if (to < input.thumbnails) return nextRun();
     // The bottom tenth of the thumbnails that have a best draft.
@@ -393,15 +388,17 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
           [{ manifest: input.manifest, ids: queue.slice(offset, offset + limit).map((q) => q.id) }]
         ),
       (brief) => rerollOne(brief, scores.get(brief.id) ?? 0),
-      inFlight
+      inFlight,
+      () => fatal !== undefined
     );
     carry.next = to;
-    if (to < carry.rerollQueue.length) return nextRun();
+    // Every draft is done: a stop during re-rolls still delivers the drafts, then fails the batch.
+    if (!fatal && to < carry.rerollQueue.length) return nextRun();
   }
 
   let outputDir: string | undefined;
   if (input.writeOutputs !== false) {
-    setStage('writing-outputs');
+    if (!fatal) setStage('writing-outputs');
     outputDir = (
       await writeBatchOutputs.executeWithOptions(
         { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', summary: `outputs of ${batchId}` },
@@ -417,6 +414,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       )
     ).outputDir;
   }
+  if (fatal) throw fatal;
   setStage('done');
   return {
     batchId,
@@ -424,6 +422,8 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     succeeded: carry.drafted,
     failed: carry.failed,
     failedUnlisted: carry.failedUnlisted,
+    rerolled: carry.rerolled,
+    rerollWins: carry.rerollWins,
     rerolls: carry.rerolls,
     cost: cost(),
     ...(outputDir ? { outputDir } : {}),

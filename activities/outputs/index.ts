@@ -1,7 +1,8 @@
 /**
  * The output writer: at the end of a batch, turns the stored per-thumbnail results and the batch's
- * re-roll decisions into `outRoot/<batchId>/` — the winning images, results.jsonl, ledger.csv,
- * summary.json and a contact sheet (HTML + JPEG). See docs/outputs.md.
+ * re-roll decisions (listed, or derived from the stored re-roll results) into `outRoot/<batchId>/` — the
+ * winning images, results.jsonl, ledger.csv, summary.json and a contact sheet (HTML + JPEG). See
+ * docs/outputs.md.
  *
  * Every file is written whole under a temporary name and renamed, and nothing depends on the clock,
  * so a retried activity rewrites the same folder with the same bytes.
@@ -56,6 +57,12 @@ export interface WriteBatchOutputsInput {
   batchId: string;
   /** JSON lines of the batch's ThumbnailBrief, in batch order. */
   manifest: BlobRef;
+  /**
+   * The re-roll decisions the workflow kept: a bounded list (it does not carry all of them across
+   * continue-as-new). A thumbnail with a stored re-roll result and no entry here gets the decision
+   * `decideReroll` gives for its stored results — the workflow's own rule, so listing any subset of the
+   * decisions, even none, writes the same folder.
+   */
   rerolls: RerollDecision[];
   cost: BatchCost;
   workflowId: string;
@@ -230,7 +237,8 @@ export function createOutputActivities(deps: OutputDeps) {
       for (const [i, brief] of briefs.entries()) {
         const [draft, reroll] = await Promise.all([
           store.getRecord<ThumbnailWorkflowResult>(namespace, resultKey(brief.id, 'draft')),
-          // Read even without a decision: a stored re-roll was billed and belongs in the ledger.
+          // Read even without a listed decision: the decision may have to be derived from it, and a stored
+          // re-roll was billed and belongs in the ledger.
           store.getRecord<ThumbnailWorkflowResult>(namespace, resultKey(brief.id, 'reroll')),
         ]);
         const outcome = decideOutcome(brief, draft, reroll, decisions.get(brief.id));

@@ -6,7 +6,10 @@ export interface BatchCounts {
   thumbnails: number;
   succeeded: number;
   failed: number;
-  /** Thumbnails the batch re-rolled (its decisions), whether or not the re-roll produced an image. */
+  /**
+   * Thumbnails the batch re-rolled (a listed decision or a stored re-roll result), whether or not the
+   * re-roll produced an image.
+   */
   rerolled: number;
   /** Thumbnails whose delivered image is the re-roll. */
   rerollWins: number;

@@ -1,9 +1,11 @@
 /**
  * What one brief ended up as: which candidate won and why, or why there is no winner. Pure: it
- * only reads the stored results and the batch's re-roll decision, so it is tested without images.
+ * only reads the stored results and the batch's re-roll decision (listed, or derived from the stored
+ * results with the workflow's rule), so it is tested without images.
  */
 import type { RerollDecision } from '../../shared/batch-workflow.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
+import { bestScoreOf, decideReroll } from '../../shared/reroll-decision.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import type { CandidateFailure, ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 
@@ -25,7 +27,10 @@ export interface ThumbnailOutcome {
   /** Why there is no winner (status `failed`). */
   reason?: string;
   winner?: CandidateView;
-  /** The batch's re-roll decision, when this thumbnail was re-rolled. */
+  /**
+   * The batch's re-roll decision, when this thumbnail was re-rolled: the listed one, otherwise derived
+   * from the stored re-roll result with `decideReroll`.
+   */
   decision?: RerollDecision;
   /** Set when the stored results disagree with the decision and the winner had to be chosen otherwise. */
   decisionNote?: string;
@@ -39,15 +44,39 @@ export interface ThumbnailOutcome {
   randomWeights: boolean;
 }
 
-/** The candidate a result names as best; falls back to the highest score if `best` is absent or stale. */
+/**
+ * The candidate the workflow chose as best: `result.best`, the same index `bestScoreOf` reads the score
+ * from when the batch workflow ranks drafts and decides re-rolls, so the winner shown is the candidate
+ * those decisions were about. Undefined for a failed result.
+ */
 export function bestIndex(result: ThumbnailWorkflowResult): number | undefined {
   if (result.status !== 'ok' || result.candidates.length === 0) return undefined;
   if (result.best !== undefined && result.candidates[result.best]) return result.best;
+  // Fallback, not a second opinion: the thumbnail workflow sets `best` on every `ok` result, so a record
+  // without it (or with an index naming no candidate) was not written by it — an older worker's or a
+  // hand-made one. Its images were still paid for and are usable, so pick as that workflow would have:
+  // the first highest score (the first candidate when none is scored).
   let best = 0;
   result.candidates.forEach((c, i) => {
     if ((c.score ?? -Infinity) > (result.candidates[best]?.score ?? -Infinity)) best = i;
   });
   return best;
+}
+
+/**
+ * The re-roll decision for a thumbnail whose decision the batch did not list (it keeps a bounded list):
+ * the workflow's own rule applied to the stored results. Undefined when there is no stored re-roll (the
+ * thumbnail was not re-rolled) or no scored best draft to compare it with (the workflow re-rolls only
+ * thumbnails that have one).
+ */
+export function derivedDecision(
+  id: string,
+  draft: ThumbnailWorkflowResult | undefined,
+  reroll: ThumbnailWorkflowResult | undefined
+): RerollDecision | undefined {
+  if (!reroll) return undefined;
+  const draftScore = draft?.status === 'ok' ? bestScoreOf(draft) : undefined;
+  return draftScore === undefined ? undefined : decideReroll(id, draftScore, reroll);
 }
 
 function usesRandomWeights(result: ThumbnailWorkflowResult | undefined): boolean {
@@ -73,8 +102,9 @@ export function decideOutcome(
   brief: ThumbnailBrief,
   draft: ThumbnailWorkflowResult | undefined,
   reroll: ThumbnailWorkflowResult | undefined,
-  decision: RerollDecision | undefined
+  listed: RerollDecision | undefined
 ): ThumbnailOutcome {
+  const decision = listed ?? derivedDecision(brief.id, draft, reroll);
   const draftCost = phaseCost(draft);
   const rerollCost = phaseCost(reroll);
   const outcome: ThumbnailOutcome = {
@@ -115,9 +145,11 @@ export function decideOutcome(
   if (reroll && rerollBest !== undefined) {
     outcome.winner = { phase: 'reroll', index: rerollBest, candidate: reroll.candidates[rerollBest]! };
   } else {
-    // The decision says re-roll but its result is gone: the draft is still a usable thumbnail.
+    // The decision says re-roll but its result is gone (or unusable): the draft is still a usable thumbnail.
     outcome.winner = draftWinner;
-    outcome.decisionNote = 'the re-roll won but its result is not in the store; the best draft was kept';
+    outcome.decisionNote = reroll
+      ? 'the re-roll won but its stored result has no usable candidate; the best draft was kept'
+      : 'the re-roll won but its result is not in the store; the best draft was kept';
   }
   return outcome;
 }

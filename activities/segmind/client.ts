@@ -8,7 +8,13 @@ import {
   validateRequestBody,
   type GenerationParams,
 } from '../../shared/generation-request.js';
-import { PRICE_CARD, callCostMicros, usdToMicros, type FluxModel } from '../../shared/price-card.js';
+import {
+  PRICE_CARD,
+  callCostMicros,
+  expectedCostMicros,
+  usdToMicros,
+  type FluxModel,
+} from '../../shared/price-card.js';
 import { SegmindError, classifyStatus, refine406, retryAfterMs, type SegmindErrorKind } from './errors.js';
 
 export const DEFAULT_SEGMIND_BASE_URL = 'https://api.segmind.com';
@@ -51,8 +57,12 @@ function numberHeader(headers: Headers, name: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Reads the accounting headers of a 200: what it cost, GPU-seconds, balance, request id. */
-export function billedFromHeaders(model: FluxModel, headers: Headers): BilledCall {
+/**
+ * Reads the accounting headers of a 200: what it cost, GPU-seconds, balance, request id. A
+ * per-second call that reports neither its cost nor its GPU time is booked at the price card's
+ * expectation for its step count, never at zero.
+ */
+export function billedFromHeaders(model: FluxModel, headers: Headers, steps?: number): BilledCall {
   const pricingMode = PRICE_CARD[model].pricing.mode;
   const gpuSeconds = numberHeader(headers, 'x-generation-time');
   const cost = numberHeader(headers, 'x-cost');
@@ -60,7 +70,7 @@ export function billedFromHeaders(model: FluxModel, headers: Headers): BilledCal
   let costMicros: number;
   if (cost !== undefined) costMicros = usdToMicros(cost);
   else if (pricingMode === 'flat' || gpuSeconds !== undefined) costMicros = callCostMicros(model, gpuSeconds);
-  else costMicros = callCostMicros(model, 0);
+  else costMicros = expectedCostMicros(model, steps);
   return {
     requestId: header(headers, 'x-request-id') ?? `unreported-${randomUUID()}`,
     model,
@@ -150,7 +160,7 @@ export class SegmindClient {
       });
     }
     // The call is billed from here on, whatever happens to the body.
-    const billed = billedFromHeaders(model, headers);
+    const billed = billedFromHeaders(model, headers, typeof body.steps === 'number' ? body.steps : undefined);
     let bytes: Buffer;
     try {
       bytes = Buffer.from(await res.body.arrayBuffer());

@@ -54,6 +54,8 @@ export interface PipelineOptions {
   apiKey?: string;
   headersTimeoutMs?: number;
   scoring?: boolean;
+  /** The scoring worker's model; defaults to the committed tiny CLIP. */
+  clipModelId?: string;
 }
 
 export interface Pipeline {
@@ -97,7 +99,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const model = new ClipModelProvider(
       clipModelConfigFromEnv(
         {},
-        { modelId: TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false }
+        { modelId: options.clipModelId ?? TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false }
       )
     );
     workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model }));
