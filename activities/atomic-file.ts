@@ -1,9 +1,10 @@
 /**
- * Output files are written under a temporary name and renamed into place, so a reader (or a retried
- * activity) never sees half a file: a retry simply replaces each file with identical content.
+ * Output files are written under a temporary name, fsynced and renamed into place, so a reader (or a
+ * retried activity) never sees half a file — not even after a crash of the host: a retry simply
+ * replaces each file with identical content.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 function tempPathFor(path: string): string {
@@ -25,7 +26,14 @@ export async function removeStaleTempFiles(dir: string): Promise<void> {
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = tempPathFor(path);
   try {
-    await writeFile(tmp, data);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      // Data on disk before the rename makes it visible: a crash never leaves a renamed, empty file.
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -51,6 +59,7 @@ export class AtomicTextFile {
   }
 
   async commit(): Promise<void> {
+    await this.handle.sync();
     await this.handle.close();
     await rename(this.tmp, this.path);
   }

@@ -11,6 +11,7 @@ import {
 import type { BlobStore } from '../activities/blob-store.js';
 import type { BatchOptions } from '../shared/batch-options.js';
 import {
+  MAX_BATCH_THUMBNAILS,
   progressQuery,
   type BatchProgress,
   type BatchResult,
@@ -62,26 +63,92 @@ export interface StartedBatch {
   status?: WorkflowExecutionStatusName;
 }
 
-/** Starts a batch, attaches to the running batch with the same id, or restarts one that failed. */
-export async function startBatch(input: StartBatchInput): Promise<StartedBatch> {
-  if (!isSafeId(input.batchId)) {
-    throw new CliError(EXIT.invalidInput, `--batch-id ${JSON.stringify(input.batchId)} is not valid: ${SAFE_ID_RULE}`);
+/** Throws CliError(invalidInput) unless the batch id is usable as a workflow id and a folder name. */
+export function assertValidBatchId(batchId: string): void {
+  if (!isSafeId(batchId)) {
+    throw new CliError(EXIT.invalidInput, `--batch-id ${JSON.stringify(batchId)} is not valid: ${SAFE_ID_RULE}`);
   }
+}
+
+/**
+ * What a batch was started from, kept in its workflow memo: the sha256 of the stored manifest (the
+ * validated briefs as JSON lines) and a hash of its options. A batch id that already names a batch is
+ * only reused for the same manifest and options.
+ */
+export interface BatchIdentity {
+  manifestSha256: string;
+  optionsHash: string;
+}
+
+/** JSON with object keys sorted, so equal options always hash the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        )
+      : v
+  );
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function identityFromMemo(memo: Record<string, unknown> | undefined): Partial<BatchIdentity> {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return { manifestSha256: str(memo?.manifestSha256), optionsHash: str(memo?.optionsHash) };
+}
+
+/**
+ * Throws CliError(invalidInput) when the batch behind `batchId` was started from another manifest or
+ * other options. A batch started before the memo existed carries no identity and is not checked.
+ */
+function assertSameBatch(batchId: string, memo: Record<string, unknown> | undefined, ours: BatchIdentity): void {
+  const theirs = identityFromMemo(memo);
+  const differs =
+    (theirs.manifestSha256 !== undefined && theirs.manifestSha256 !== ours.manifestSha256) ||
+    (theirs.optionsHash !== undefined && theirs.optionsHash !== ours.optionsHash);
+  if (differs) {
+    throw new CliError(
+      EXIT.invalidInput,
+      `batch id ${batchId} already names a batch started from another manifest (or other options); ` +
+        'choose another --batch-id'
+    );
+  }
+}
+
+/**
+ * Starts a batch, attaches to the running batch with the same id, or restarts one that failed — but
+ * only if that batch was started from the same manifest and options (exit code 2 otherwise).
+ */
+export async function startBatch(input: StartBatchInput): Promise<StartedBatch> {
+  assertValidBatchId(input.batchId);
+  if (input.briefs.length > MAX_BATCH_THUMBNAILS) {
+    throw new CliError(
+      EXIT.invalidInput,
+      `the manifest has ${input.briefs.length} briefs; a batch holds at most ${MAX_BATCH_THUMBNAILS} — split it into several batches`
+    );
+  }
+  // Images and briefs travel by reference: the manifest is stored, the workflow gets its address.
+  const manifestBytes = Buffer.from(input.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n');
+  const identity: BatchIdentity = {
+    manifestSha256: sha256Hex(manifestBytes),
+    optionsHash: sha256Hex(canonicalJson(input.options)),
+  };
   const existing = input.client.workflow.getHandle<typeof batchWorkflow>(input.batchId);
   let previous: WorkflowExecutionStatusName | undefined;
   try {
-    previous = (await existing.describe()).status.name;
+    const description = await existing.describe();
+    previous = description.status.name;
+    assertSameBatch(input.batchId, description.memo, identity);
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   if (previous === 'RUNNING' || previous === 'COMPLETED') {
     return { handle: existing, outcome: previous === 'RUNNING' ? 'attached' : 'finished', status: previous };
   }
-  // Images and briefs travel by reference: the manifest is stored, the workflow gets its address.
-  const manifest = await input.store.put(
-    Buffer.from(input.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n'),
-    'application/x-ndjson'
-  );
+  const manifest = await input.store.put(manifestBytes, 'application/x-ndjson');
   const o = input.options;
   const handle = await input.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
     workflowId: input.batchId,
@@ -100,6 +167,7 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
     // Two schedulers racing on the same id both end up on one run; a completed batch never runs again.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    memo: { ...identity },
     staticSummary: `thumbgate batch ${input.batchId}: ${input.briefs.length} thumbnails`,
     staticDetails: [
       `**${input.briefs.length} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +

@@ -2,6 +2,7 @@
  * `thumbgate`: start and follow thumbnail batches. Every command takes `--json`; exit codes are
  * in exit-codes.ts and the README.
  */
+import { NamespaceNotFoundError, ServiceError, isGrpcServiceError } from '@temporalio/client';
 import { cancel, cancelUsage } from './commands/cancel.js';
 import { cost, costUsage } from './commands/cost.js';
 import { estimate, estimateUsage } from './commands/estimate.js';
@@ -10,7 +11,8 @@ import { models, modelsUsage } from './commands/models.js';
 import { result, resultUsage } from './commands/result.js';
 import { start, startUsage } from './commands/start.js';
 import { status, statusUsage } from './commands/status.js';
-import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { temporalConnectConfig } from '../worker/temporal-connection.js';
+import { CliError, EXIT, isArgError, type ExitCode } from './exit-codes.js';
 import { createOutput, type Output } from './output.js';
 
 type Command = (argv: string[], out: Output) => Promise<ExitCode>;
@@ -42,7 +44,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
   try {
     if (!command) throw new CliError(EXIT.invalidInput, `unknown command ${JSON.stringify(name)}\n${USAGE}`);
     return await command.run(rest, out);
-  } catch (err) {
+  } catch (caught) {
+    const err = temporalServiceError(caught) ?? caught;
     const code = err instanceof CliError ? err.exitCode : isArgError(err) ? EXIT.invalidInput : EXIT.batchFailed;
     const message = err instanceof Error ? err.message : String(err);
     if (json) process.stdout.write(`${JSON.stringify({ error: message, exitCode: code }, null, 2)}\n`);
@@ -52,10 +55,40 @@ export async function main(argv: string[]): Promise<ExitCode> {
   }
 }
 
-/** node:util parseArgs rejects unknown flags and missing values with these codes. */
-function isArgError(err: unknown): boolean {
-  const code = (err as { code?: string } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+function temporalTarget(): { address: string; namespace: string } {
+  try {
+    const { connectionOptions, namespace } = temporalConnectConfig();
+    return { address: connectionOptions.address ?? 'localhost:7233', namespace };
+  } catch {
+    return {
+      address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    };
+  }
+}
+
+/**
+ * A failed call to the Temporal service after connecting (server gone, namespace unknown, permission
+ * denied, …): the SDK's ServiceError wrapping a gRPC error, a bare gRPC error, or an unknown namespace.
+ * Exit code 3, not 1: the batch did not fail.
+ */
+function temporalServiceError(err: unknown): CliError | undefined {
+  if (err instanceof NamespaceNotFoundError) {
+    return new CliError(
+      EXIT.temporalUnreachable,
+      `Temporal at ${temporalTarget().address} has no namespace ${JSON.stringify(err.namespace)}; ` +
+        'check TEMPORAL_NAMESPACE / TEMPORAL_ADDRESS'
+    );
+  }
+  if (!(err instanceof ServiceError) && !isGrpcServiceError(err)) return undefined;
+  const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError(err.cause) ? err.cause : undefined;
+  const detail = grpc ? `${grpc.details || grpc.message}` : (err as Error).message;
+  const { address, namespace } = temporalTarget();
+  return new CliError(
+    EXIT.temporalUnreachable,
+    `Temporal at ${address} (namespace ${namespace}) could not be reached or refused the request: ${detail}; ` +
+      'check TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY'
+  );
 }
 
 main(process.argv.slice(2)).then(

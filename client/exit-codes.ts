@@ -5,7 +5,7 @@ export const EXIT = {
   batchFailed: 1,
   /** Bad arguments, options or manifest: nothing was started. */
   invalidInput: 2,
-  /** The Temporal server could not be reached. */
+  /** The Temporal server could not be reached or refused the request. */
   temporalUnreachable: 3,
   /** No batch with that id. */
   notFound: 4,
@@ -24,4 +24,10 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** node:util parseArgs rejects unknown flags and missing values with these codes (a usage error). */
+export function isArgError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }

@@ -78,7 +78,9 @@ async function main(): Promise<void> {
   });
   // First line is machine-readable for scripts that start the emulator and wait for it.
   process.stdout.write(`Segmind emulator listening on ${emulator.url}\n`);
-  process.stdout.write(`  export SEGMIND_BASE_URL=${emulator.url} SEGMIND_API_KEY=${emulator.apiKey}\n`);
+  // Only the well-known default key is echoed: a configured key (possibly a real one) stays out of logs.
+  const shownKey = emulator.apiKey === DEFAULT_EMULATOR_API_KEY ? emulator.apiKey : '<the key you configured>';
+  process.stdout.write(`  export SEGMIND_BASE_URL=${emulator.url} SEGMIND_API_KEY=${shownKey}\n`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -60,6 +60,15 @@ describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
     });
   });
 
+  test('a bad --batch-id is exit 2 before anything connects', async () => {
+    const r = await thumbgate(['start', '--manifest', 'examples/demo-manifest.jsonl', '--batch-id', '../escape'], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--batch-id "\.\.\/escape" is not valid/);
+    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  });
+
   test('estimate reproduces the seed: 9,000 a month is $450 on flux-1.1-pro and $72 on flux-schnell', async () => {
     const r = await thumbgate(['estimate', '--per-month', '9000', '--json']);
     expect(r.code).toBe(0);
@@ -112,6 +121,25 @@ describe('thumbgate CLI against a running pipeline', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'finished', status: 'COMPLETED' });
     expect(p.emulator.totalBilledMicros()).toBe(result.cost.totals.costMicros); // nothing paid twice
 
+    // The same id with another manifest is refused instead of silently reporting the first batch.
+    const other = join(p.outDir, '..', 'cli-other-manifest.jsonl');
+    await writeFile(other, JSON.stringify({ id: 'other-0', prompt: 'a different brief', size: '448x256' }) + '\n');
+    const clash = await thumbgate(['start', '--manifest', other, '--batch-id', batchId, '--json'], env);
+    expect(clash.code).toBe(2);
+    expect(JSON.parse(clash.stdout)).toMatchObject({
+      exitCode: 2,
+      error: expect.stringMatching(
+        new RegExp(`batch id ${batchId} already names a batch started from another manifest`)
+      ),
+    });
+    // Other options on the same manifest are a different batch too.
+    const otherOptions = await thumbgate(
+      ['start', '--manifest', manifest, '--batch-id', batchId, '--candidates', '2'],
+      env
+    );
+    expect(otherOptions.code).toBe(2);
+    expect(p.emulator.totalBilledMicros()).toBe(result.cost.totals.costMicros);
+
     const status = await thumbgate(['status', batchId], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/completed/);
@@ -124,6 +152,12 @@ describe('thumbgate CLI against a running pipeline', () => {
     const batches = JSON.parse(list.stdout) as { batchId: string; stage?: string }[];
     expect(batches.find((b) => b.batchId === batchId)).toMatchObject({ stage: 'done' });
     expect((await thumbgate(['status', 'no-such-batch'], env)).code).toBe(4);
+    // A server that refuses the request (here: an unknown namespace) is exit 3, not a failed batch.
+    const refused = await thumbgate(['status', batchId], { ...env, TEMPORAL_NAMESPACE: 'no-such-namespace' });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/TEMPORAL_NAMESPACE/);
+    const refusedList = await thumbgate(['list'], { ...env, TEMPORAL_NAMESPACE: 'no-such-namespace' });
+    expect(refusedList.code).toBe(3);
   });
 
   test('cancel stops a running batch; status and result then report it with exit 1', async () => {
@@ -146,5 +180,15 @@ describe('thumbgate CLI against a running pipeline', () => {
     const status = await thumbgate(['status', batchId, '--json'], env);
     expect(status.code).toBe(1);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'CANCELLED' });
+
+    // The ledger of a closed batch is still readable (queried, replayed by the running worker).
+    const cost = await thumbgate(['cost', batchId, '--json'], env);
+    expect(cost.code).toBe(1);
+    const ledger = JSON.parse(cost.stdout) as { batchId: string; totals: { costMicros: number } };
+    expect(ledger.batchId).toBe(batchId);
+    expect(typeof ledger.totals.costMicros).toBe('number');
+    const text = await thumbgate(['cost', batchId], env);
+    expect(text.stdout).toMatch(new RegExp(`batch ${batchId} \\(cancelled\\)`));
+    expect(text.stdout).toMatch(/cost per usable thumbnail/);
   });
 });

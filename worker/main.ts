@@ -8,6 +8,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { LocalBlobStore } from '../activities/blob-store.js';
 import { clipModelConfigFromEnv, sharedClipModelProvider, terminalProgress } from '../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
+import { isArgError } from '../client/exit-codes.js';
 import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
 import { createGenerationWorker, createScoringWorker } from './create-workers.js';
 import { temporalConnectConfig } from './temporal-connection.js';
@@ -77,9 +78,3 @@ run().catch((err) => {
   console.error(usage ? `thumbgate worker: ${(err as Error).message}` : err);
   process.exit(usage ? 2 : 1);
 });
-
-/** node:util parseArgs rejects unknown flags with these codes. */
-function isArgError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}

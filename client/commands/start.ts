@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LocalBlobStore } from '../../activities/blob-store.js';
 import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
 import { defaultStoreDir } from '../../worker/paths.js';
-import { defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
+import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
 import { connectTemporal, uiLink } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { formatResult } from '../format-cost.js';
@@ -36,6 +36,7 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
     throw err;
   }
   const batchId = values['batch-id'] ?? defaultBatchId(values.manifest, briefs, options);
+  assertValidBatchId(batchId); // before connecting: a bad id is exit 2 even with Temporal down
   const temporal = await connectTemporal();
   try {
     const started = await startBatch({
