@@ -57,7 +57,11 @@ async function main(): Promise<void> {
       if (message.startsWith('No workflows registered')) return; // the scoring worker runs activities only
       const m = meta as { workflowId?: string; activityType?: string; error?: Error } | undefined;
       const where = m?.workflowId ? ` [${m.activityType ?? 'workflow'} ${m.workflowId}]` : '';
-      console.error(`${level.toLowerCase()}: ${message}${where}${m?.error ? `: ${m.error.message}` : ''}`);
+      // On a terminal, clear the progress bar's line first; the next poll redraws it.
+      const clear = process.stderr.isTTY ? '\r\x1b[2K' : '';
+      process.stderr.write(
+        `${clear}${level.toLowerCase()}: ${message}${where}${m?.error ? `: ${m.error.message}` : ''}\n`
+      );
     }),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });

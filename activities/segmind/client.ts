@@ -165,8 +165,9 @@ export class SegmindClient {
     try {
       bytes = Buffer.from(await res.body.arrayBuffer());
     } catch (err) {
-      const cause = this.transportError(model, err, signal);
-      throw this.fail('SegmindBadImage', `Segmind ${model} image body was cut off: ${cause.message}`, {
+      if (signal?.aborted) throw this.transportError(model, err, signal);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw this.fail('SegmindBadImage', `Segmind ${model} image body was cut off (${reason})`, {
         status: 200,
         billed,
       });
