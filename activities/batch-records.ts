@@ -30,9 +30,19 @@ function parseBriefs(text: string): ThumbnailBrief[] {
 }
 
 export function createBatchRecordActivities({ store }: { store: BlobStore }) {
+  // A manifest is content-addressed, so its parse never goes stale: a large batch reads it in many
+  // pages, and only the first page pays for reading and parsing it.
+  let parsed: { sha256: string; briefs: ThumbnailBrief[] } | undefined;
+  const briefsOf = async (manifest: BlobRef): Promise<ThumbnailBrief[]> => {
+    if (parsed?.sha256 !== manifest.sha256) {
+      parsed = { sha256: manifest.sha256, briefs: parseBriefs((await store.get(manifest)).toString('utf8')) };
+    }
+    return parsed.briefs;
+  };
+
   /** Reads a page (or a chosen set) of the stored, already validated briefs of a batch. */
   async function loadBriefs(input: LoadBriefsInput): Promise<ThumbnailBrief[]> {
-    const briefs = parseBriefs((await store.get(input.manifest)).toString('utf8'));
+    const briefs = await briefsOf(input.manifest);
     if (input.ids) {
       const byId = new Map(briefs.map((b) => [b.id, b]));
       return input.ids.map((id) => {

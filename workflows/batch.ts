@@ -35,6 +35,7 @@ import { bestScoreOf, decideReroll } from '../shared/reroll-decision.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { isSafeId, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { applicationFailureIn } from './failure-chain.js';
 import { thumbnailWorkflow } from './thumbnail.js';
 
 // --- Activities ---
@@ -120,14 +121,6 @@ function keepLowest(list: ScoredThumbnail[], item: ScoredThumbnail, limit: numbe
   list.push(item);
   list.sort(byScoreThenId);
   if (list.length > limit) list.length = limit;
-}
-
-/** The first ApplicationFailure in a failure's cause chain (a child's activity failure, say). */
-function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof ApplicationFailure) return e;
-  }
-  return undefined;
 }
 
 /** The failure that stops a batch (see shared/fatal-failures.ts), or undefined for any other type. */

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   patched,
@@ -20,6 +19,7 @@ import {
   type ThumbnailWorkflowInput,
   type ThumbnailWorkflowResult,
 } from '../shared/thumbnail-workflow.js';
+import { applicationFailureIn } from './failure-chain.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
 
 const recordOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } } as const;
@@ -31,10 +31,7 @@ const { scoreCandidates } = proxyActivities<ReturnType<typeof createScoringActiv
 
 /** The failure type of a workflow-side error, for the parent's fatal-failure check. */
 function failureType(err: unknown): string {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof ApplicationFailure && e.type) return e.type;
-  }
-  return err instanceof Error ? err.name : 'Error';
+  return applicationFailureIn(err)?.type ?? (err instanceof Error ? err.name : 'Error');
 }
 
 /**
