@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { BlobRef } from '../shared/blob-ref.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from '../common/blob-store.js';
 
 export interface LoadBriefsInput {
   manifest: BlobRef;

@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
+import { failure } from '../shared/failures.js';
 import type { GenerateCandidateInput, GeneratedCandidate, GenerationFailureDetails } from '../shared/generation.js';
-import type { BlobStore } from './blob-store.js';
+import { DEFAULT_RETRY_DELAYS, retryDelayMs, type RetryDelays } from '../shared/retry.js';
+import type { BlobStore } from '../common/blob-store.js';
 import { candidateKey } from './candidate-key.js';
 import { SegmindError } from './segmind/errors.js';
 import type { GeneratedImage } from './segmind/client.js';
@@ -14,6 +16,8 @@ export interface ImageProvider {
 export interface GenerateDeps {
   store: BlobStore;
   provider: ImageProvider;
+  /** Back-off between attempts (the workflow waits what a failed attempt asks for). */
+  retryDelays?: RetryDelays;
 }
 
 const RECORDS = 'candidates';
@@ -32,7 +36,7 @@ async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createGenerateActivities({ store, provider }: GenerateDeps) {
+export function createGenerateActivities({ store, provider, retryDelays = DEFAULT_RETRY_DELAYS }: GenerateDeps) {
   /**
    * Generates one candidate and stores it content-addressed. Idempotent per candidate key: when an
    * earlier attempt already stored this candidate (e.g. the worker died before reporting), the
@@ -52,15 +56,10 @@ export function createGenerateActivities({ store, provider }: GenerateDeps) {
       if (err instanceof SegmindError) {
         const details: GenerationFailureDetails = {
           ...(err.billed ? { billed: err.billed } : {}),
-          ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+          retryDelayMs: retryDelayMs(retryDelays, input.attempt, err.retryAfterMs),
           ...(err.status !== undefined ? { status: err.status } : {}),
         };
-        throw ApplicationFailure.create({
-          type: err.kind,
-          message: err.message,
-          nonRetryable: !err.retryable,
-          details: [details],
-        });
+        throw failure(err.type, err.message, details);
       }
       throw err;
     }
@@ -84,12 +83,15 @@ export function createGenerateActivities({ store, provider }: GenerateDeps) {
       await store.putRecord(RECORDS, key, record);
     } catch (err) {
       // The provider was paid: the workflow books the call as unusable and retries.
-      const details: GenerationFailureDetails = { billed: image.billed };
-      throw ApplicationFailure.create({
-        type: 'CandidateNotStored',
-        message: `the image was generated but could not be stored: ${(err as Error).message}`,
-        details: [details],
-      });
+      const details: GenerationFailureDetails = {
+        billed: image.billed,
+        retryDelayMs: retryDelayMs(retryDelays, input.attempt),
+      };
+      throw failure(
+        'CandidateNotStored',
+        `the image was generated but could not be stored: ${(err as Error).message}`,
+        details
+      );
     }
     return { ...record, reused: false };
   }

@@ -26,8 +26,8 @@ import {
   type EncodedImage,
 } from '../activities/scoring/index.js';
 import { DEFAULT_SCORE_WEIGHTS, RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
-import { sceneRgb } from '../test/scoring/fixtures.js';
-import { projectRoot } from '../worker/paths.js';
+import { sceneRgb } from './scene.js';
+import { projectRoot } from '../common/paths.js';
 
 const WIDTH = 1280;
 const HEIGHT = 720;

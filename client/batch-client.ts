@@ -8,15 +8,9 @@ import {
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { BlobStore } from '../activities/blob-store.js';
+import type { BlobStore } from '../common/blob-store.js';
 import type { BatchOptions } from '../shared/batch-options.js';
-import {
-  MAX_BATCH_THUMBNAILS,
-  progressQuery,
-  type BatchProgress,
-  type BatchResult,
-  type BatchWorkflowInput,
-} from '../shared/batch-workflow.js';
+import { MAX_BATCH_THUMBNAILS, progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
 import { formatUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
@@ -47,8 +41,6 @@ export interface StartBatchInput {
   options: BatchOptions;
   taskQueue?: string;
   thumbnailsPerRun?: number;
-  retry?: BatchWorkflowInput['retry'];
-  writeOutputs?: boolean;
 }
 
 export interface StartedBatch {
@@ -160,8 +152,6 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
         thumbnails: input.briefs.length,
         options: o,
         ...(input.thumbnailsPerRun ? { thumbnailsPerRun: input.thumbnailsPerRun } : {}),
-        ...(input.retry ? { retry: input.retry } : {}),
-        ...(input.writeOutputs === false ? { writeOutputs: false } : {}),
       },
     ],
     // Two schedulers racing on the same id both end up on one run; a completed batch never runs again.

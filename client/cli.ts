@@ -11,8 +11,9 @@ import { models, modelsUsage } from './commands/models.js';
 import { result, resultUsage } from './commands/result.js';
 import { start, startUsage } from './commands/start.js';
 import { status, statusUsage } from './commands/status.js';
-import { temporalConnectConfig } from '../worker/temporal-connection.js';
-import { CliError, EXIT, isArgError, type ExitCode } from './exit-codes.js';
+import { temporalConnectConfig } from '../common/temporal-connection.js';
+import { isArgError } from '../common/arg-errors.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { createOutput, type Output } from './output.js';
 
 type Command = (argv: string[], out: Output) => Promise<ExitCode>;

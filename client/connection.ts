@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectConfig } from '../worker/temporal-connection.js';
+import { temporalConnectConfig } from '../common/temporal-connection.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface Connected {

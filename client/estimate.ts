@@ -12,6 +12,7 @@ import {
 } from '../shared/batch-options.js';
 import { draftCostMicros, gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
 import { FLUX_MODELS, PRICE_CARD, formatUsd, microsToUsd, type FluxModel } from '../shared/price-card.js';
+import { integerProblem } from '../shared/validation.js';
 import { table } from './output.js';
 
 /** The seed's month; its MCN example is 300 thumbnails a day ≈ 9,000 a month. */
@@ -67,9 +68,8 @@ export interface CostEstimate {
 
 function monthlyVolume(volume: Volume): { thumbnailsPerMonth: number; perDay?: number } {
   const [field, value] = 'perDay' in volume ? ['perDay', volume.perDay] : ['perMonth', volume.perMonth];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new EstimateInputError(field, `${field} must be a whole number of thumbnails (0 or more), got ${value}`);
-  }
+  const problem = integerProblem(field, value, { min: 0, note: 'thumbnails' });
+  if (problem) throw new EstimateInputError(field, problem);
   return 'perDay' in volume
     ? { thumbnailsPerMonth: value * DAYS_PER_MONTH, perDay: value }
     : { thumbnailsPerMonth: value };

@@ -1,5 +1,6 @@
 import type { BatchCost, BatchResult } from '../shared/batch-workflow.js';
 import { FLUX_MODELS, formatUsd } from '../shared/price-card.js';
+import { withFix } from '../shared/failures.js';
 import { table } from './output.js';
 
 /** The cost table people read: spend by phase and model, cost per usable thumbnail, counterfactuals. */
@@ -22,6 +23,15 @@ export function formatCost(cost: BatchCost): string {
   if (t.unusableCalls > 0)
     rows.push(['billed but unusable', String(t.unusableCalls), '', formatUsd(t.unusableCostMicros)]);
   rows.push(['total', String(t.calls), '', formatUsd(t.costMicros)]);
+  // What the amounts rest on: only `provider` rows are the provider's own figures.
+  for (const [basis, label] of [
+    ['provider', '  confirmed by the provider'],
+    ['price-card', '  estimated (price card)'],
+    ['suspect', '  suspect (not an image, billing evidence)'],
+  ] as const) {
+    const b = t.byBasis[basis];
+    if (b.calls > 0) rows.push([label, String(b.calls), '', formatUsd(b.costMicros)]);
+  }
   const lines = [
     table(rows),
     '',
@@ -45,7 +55,7 @@ export function formatResult(result: BatchResult): string {
   const failed = result.failed.length + result.failedUnlisted;
   if (failed > 0) {
     lines.push(`failed ${failed}:`);
-    for (const f of result.failed.slice(0, 20)) lines.push(`  ${f.id} (${f.phase}): ${f.reason}`);
+    for (const f of result.failed.slice(0, 20)) lines.push(`  ${f.id} (${f.phase}): ${withFix(f.type, f.reason)}`);
     if (failed > 20) lines.push(`  … and ${failed - 20} more (see results.jsonl)`);
   }
   if (result.outputDir) lines.push(`outputs: ${result.outputDir}`);

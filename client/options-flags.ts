@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { resolveBatchOptions, validateBatchOptions, type BatchOptions } from '../shared/batch-options.js';
 import type { FluxModel } from '../shared/price-card.js';
+import { invalidParameter } from '../shared/validation.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** Flags shared by `start` and `estimate` that set batch options. */
@@ -12,6 +13,8 @@ export const batchOptionFlags = {
   'reroll-fraction': { type: 'string' },
   'max-in-flight': { type: 'string' },
   size: { type: 'string' },
+  'max-consecutive-unusable': { type: 'string' },
+  'max-unusable-share': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 type Values = Partial<Record<keyof typeof batchOptionFlags, string>>;
@@ -20,7 +23,7 @@ function number(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n)) {
-    throw new CliError(EXIT.invalidInput, `--${flag} must be a number, got ${JSON.stringify(raw)}`);
+    throw new CliError(EXIT.invalidInput, invalidParameter(`--${flag}`, 'a number', raw));
   }
   return n;
 }
@@ -41,6 +44,8 @@ export function batchOptionsFromFlags(values: Values): BatchOptions {
     rerollFraction: number('reroll-fraction', values['reroll-fraction']),
     maxInFlight: number('max-in-flight', values['max-in-flight']),
     size,
+    maxConsecutiveUnusable: number('max-consecutive-unusable', values['max-consecutive-unusable']),
+    maxUnusableShare: number('max-unusable-share', values['max-unusable-share']),
   });
   const problems = validateBatchOptions(options);
   if (problems.length > 0) {

@@ -1,20 +1,35 @@
 /**
- * The emulated account: a credit balance in integer micro-dollars and the log of billed calls.
+ * The emulated account: a credit balance in integer micro-dollars and the log of billed jobs.
  *
- * A call reserves its cost when it is admitted and is charged only when it completes (a 200,
- * or a truncated 200 — the job ran), so concurrent calls cannot overdraw the balance and a
- * failed or abandoned call costs nothing.
+ * A job is billed when the service accepts it (it passed auth, validation and the balance check),
+ * like a GPU service that starts the job at once: the charge stands whatever happens next — the
+ * client disconnecting, never polling, the download breaking. The entry's `outcome` is updated as
+ * the job goes on (`pending` → `ok`, `client-closed`, `failed`, …); the charge never changes.
  */
-import type { FluxModel } from '../shared/price-card.js';
+import type { EmulatedModel } from './models.js';
 
-export type BilledOutcome = 'ok' | 'truncated';
+export type BillingApi = 'v1' | 'v2';
+
+/**
+ * - `ok`: v1 image sent in full / v2 job COMPLETED
+ * - `pending`: v2 job accepted, not finished yet (or a v1 job still running)
+ * - `client-closed`: v1 client left before the image was sent
+ * - `truncated` / `slow-drip` / `oversized`: v1 delivery faults (the job itself ran)
+ * - `failed`: v2 job that ended FAILED
+ * - `error`: the emulator itself failed to render (a bug; still billed, like the real thing)
+ */
+export type BilledOutcome =
+  'ok' | 'pending' | 'client-closed' | 'truncated' | 'slow-drip' | 'oversized' | 'failed' | 'error';
 
 export interface BillingEntry {
+  /** v1: the `x-request-id`; v2: the `request_id`. */
   requestId: string;
-  model: FluxModel;
+  api: BillingApi;
+  model: EmulatedModel;
   seed: number;
   /** Steps run; absent for models that take no step count. */
   steps?: number;
+  /** The size the provider produced (its own size table). */
   width: number;
   height: number;
   /** Simulated GPU-seconds (ms precision); what per-second models are billed on. */
@@ -22,23 +37,22 @@ export interface BillingEntry {
   costMicros: number;
   creditsAfterMicros: number;
   outcome: BilledOutcome;
-  /** Epoch ms when the charge was made. */
+  /** Epoch ms (emulator clock) when the job was accepted and charged. */
+  acceptedAt: number;
+  /** Same as `acceptedAt` (kept for older readers). */
   at: number;
 }
 
-export interface Reservation {
-  /** Charges the reserved call and appends it to the log. */
-  charge(entry: Omit<BillingEntry, 'creditsAfterMicros' | 'at'>): BillingEntry;
-  /** Frees the reservation without charging (error, hang, client gone). Idempotent. */
-  release(): void;
-}
+export type ChargeInput = Omit<BillingEntry, 'creditsAfterMicros' | 'at' | 'acceptedAt'>;
 
 export class Account {
   private balance: number;
-  private reserved = 0;
   private log: BillingEntry[] = [];
 
-  constructor(private startingMicros: number) {
+  constructor(
+    private startingMicros: number,
+    private readonly now: () => number = Date.now
+  ) {
     this.balance = startingMicros;
   }
 
@@ -46,9 +60,9 @@ export class Account {
     return this.balance;
   }
 
-  /** Balance not held by calls in flight. */
+  /** Kept for older readers: nothing is held any more, charges are immediate. */
   get availableMicros(): number {
-    return this.balance - this.reserved;
+    return this.balance;
   }
 
   entries(): BillingEntry[] {
@@ -59,26 +73,23 @@ export class Account {
     return this.log.reduce((sum, e) => sum + e.costMicros, 0);
   }
 
-  /** Holds `micros` for a call, or undefined when the available balance is short. */
-  reserve(micros: number): Reservation | undefined {
-    if (this.availableMicros < micros) return undefined;
-    this.reserved += micros;
-    let open = true;
-    const close = (): void => {
-      if (!open) return;
-      open = false;
-      this.reserved -= micros;
-    };
-    return {
-      charge: (entry) => {
-        close();
-        this.balance -= entry.costMicros;
-        const full: BillingEntry = { ...entry, creditsAfterMicros: this.balance, at: Date.now() };
-        this.log.push(full);
-        return { ...full };
-      },
-      release: close,
-    };
+  /**
+   * Accepts and charges a job if the balance covers `needMicros` (≥ its cost); undefined when it
+   * does not (the caller answers 406). Synchronous, so concurrent calls never overdraw.
+   */
+  accept(needMicros: number, entry: ChargeInput): BillingEntry | undefined {
+    if (this.balance < Math.max(needMicros, entry.costMicros)) return undefined;
+    this.balance -= entry.costMicros;
+    const at = this.now();
+    const full: BillingEntry = { ...entry, creditsAfterMicros: this.balance, acceptedAt: at, at };
+    this.log.push(full);
+    return { ...full };
+  }
+
+  /** Records how a billed job ended; the charge is unchanged. */
+  settle(requestId: string, outcome: BilledOutcome): void {
+    const entry = this.log.find((e) => e.requestId === requestId);
+    if (entry) entry.outcome = outcome;
   }
 
   setCredits(micros: number): void {
@@ -90,6 +101,5 @@ export class Account {
     if (startingMicros !== undefined) this.startingMicros = startingMicros;
     this.balance = this.startingMicros;
     this.log = [];
-    // In-flight reservations keep their holds; they release against the new balance.
   }
 }

@@ -11,7 +11,7 @@
  *   POST /_emulator/reset     {creditsMicros?} → as started: empty logs, starting balance and faults
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FLUX_MODELS } from '../shared/price-card.js';
+import { EMULATED_MODELS } from './models.js';
 import { FaultConfigError } from './faults.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './responses.js';
 import type { Emulator } from './server.js';
@@ -40,7 +40,7 @@ export async function handleControl(
   try {
     switch (route) {
       case 'GET /_emulator/health':
-        return sendJson(res, 200, { ok: true, models: FLUX_MODELS });
+        return sendJson(res, 200, { ok: true, models: EMULATED_MODELS });
       case 'GET /_emulator/billing':
         return sendJson(res, 200, {
           entries: emulator.billing(),

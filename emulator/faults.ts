@@ -10,19 +10,50 @@
  *   fresh draw.
  *
  * The script is consulted first; random faults apply only when no scripted entry matched.
+ *
+ * Where each kind strikes (see docs/emulator.md):
+ * - before acceptance, not billed: 500, 503, 429, 401, 406, hang, and junk-200 on v1
+ *   (v2: all of these at submit, except junk-200)
+ * - after acceptance, billed: truncate, slow-drip, oversized (v1: the response; v2: the first
+ *   download of the media URL), v2 junk-200 (first media download), job-failed and expired (v2
+ *   only: the job ends FAILED / its result is already gone when it completes).
+ * A v2-only kind never hits a v1 request: a scripted one waits for a v2 submit, a random draw of
+ * one on v1 means no fault.
  */
-import { isFluxModel, type FluxModel } from '../shared/price-card.js';
+import { isEmulatedModel, type EmulatedModel } from './models.js';
 import { unitFloat } from './prng.js';
 
-export const FAULT_KINDS = ['500', '503', '429', 'hang', 'truncate', '401', '406'] as const;
+/** New kinds are appended, so random draws for configs using the old kinds are unchanged. */
+export const FAULT_KINDS = [
+  '500',
+  '503',
+  '429',
+  'hang',
+  'truncate',
+  '401',
+  '406',
+  'junk-200',
+  'slow-drip',
+  'oversized',
+  'job-failed',
+  'expired',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+export type FaultApi = 'v1' | 'v2';
+
+/** Kinds that only make sense for an async job. */
+export const V2_ONLY_FAULTS: ReadonlySet<FaultKind> = new Set(['job-failed', 'expired']);
+/** v2: kinds applied to the first download of the job's media URL. */
+export const MEDIA_FAULTS: ReadonlySet<FaultKind> = new Set(['truncate', 'junk-200', 'slow-drip', 'oversized']);
 
 export interface ScriptedFault {
   kind: FaultKind;
   /** Only requests to this model. */
-  model?: FluxModel;
+  model?: EmulatedModel;
   /** Only requests whose prompt contains this (case-sensitive). */
   promptIncludes?: string;
+  /** Only requests through this API (`v1` sync or `v2` async). */
+  api?: FaultApi;
   /** How many matching requests it hits; default 1. */
   times?: number;
   /** For 429: overrides the controller's Retry-After. */
@@ -33,7 +64,8 @@ export interface RandomFaults {
   seed: number;
   /** Probability per kind; the sum must be ≤ 1. */
   rates: Partial<Record<FaultKind, number>>;
-  model?: FluxModel;
+  model?: EmulatedModel;
+  api?: FaultApi;
   promptIncludes?: string;
 }
 
@@ -53,8 +85,10 @@ export interface FaultDecision {
 }
 
 export interface FaultRequest {
-  model: FluxModel;
+  model: EmulatedModel;
   prompt: string;
+  /** Default v1. */
+  api?: FaultApi;
   /** Canonical JSON of the body: identifies "the same request" for random draws. */
   bodyKey: string;
 }
@@ -67,8 +101,11 @@ function isKind(value: unknown): value is FaultKind {
   return typeof value === 'string' && (FAULT_KINDS as readonly string[]).includes(value);
 }
 
-function checkFilter(where: string, model: unknown, promptIncludes: unknown): void {
-  if (model !== undefined && !isFluxModel(model)) {
+function checkFilter(where: string, model: unknown, promptIncludes: unknown, api?: unknown): void {
+  if (api !== undefined && api !== 'v1' && api !== 'v2') {
+    throw new FaultConfigError(`${where}.api must be "v1" or "v2", got ${JSON.stringify(api)}`);
+  }
+  if (model !== undefined && !isEmulatedModel(model)) {
     throw new FaultConfigError(`${where}.model is not a known model: ${JSON.stringify(model)}`);
   }
   if (promptIncludes !== undefined && typeof promptIncludes !== 'string') {
@@ -95,7 +132,7 @@ export function parseFaultConfig(raw: unknown): FaultConfig {
     cfg.script.forEach((entry: unknown, i) => {
       const e = (entry ?? {}) as Record<string, unknown>;
       if (!isKind(e.kind)) throw new FaultConfigError(`script[${i}].kind must be one of ${FAULT_KINDS.join(', ')}`);
-      checkFilter(`script[${i}]`, e.model, e.promptIncludes);
+      checkFilter(`script[${i}]`, e.model, e.promptIncludes, e.api);
       if (e.times !== undefined && (!Number.isInteger(e.times) || (e.times as number) < 1)) {
         throw new FaultConfigError(`script[${i}].times must be a positive integer`);
       }
@@ -108,7 +145,7 @@ export function parseFaultConfig(raw: unknown): FaultConfig {
     const r = cfg.random as Record<string, unknown>;
     if (typeof r !== 'object' || !Number.isInteger(r.seed))
       throw new FaultConfigError('random.seed must be an integer');
-    checkFilter('random', r.model, r.promptIncludes);
+    checkFilter('random', r.model, r.promptIncludes, r.api);
     const rates = (r.rates ?? {}) as Record<string, unknown>;
     let sum = 0;
     for (const [kind, rate] of Object.entries(rates)) {
@@ -124,7 +161,11 @@ export function parseFaultConfig(raw: unknown): FaultConfig {
   return cfg;
 }
 
-function matches(filter: { model?: FluxModel; promptIncludes?: string }, req: FaultRequest): boolean {
+function matches(
+  filter: { model?: EmulatedModel; promptIncludes?: string; api?: FaultApi },
+  req: FaultRequest
+): boolean {
+  if (filter.api !== undefined && filter.api !== (req.api ?? 'v1')) return false;
   if (filter.model !== undefined && filter.model !== req.model) return false;
   if (filter.promptIncludes !== undefined && !req.prompt.includes(filter.promptIncludes)) return false;
   return true;
@@ -188,7 +229,8 @@ export class FaultController {
 
   /** Decides the fault for one request, consuming a scripted entry if one matches. */
   next(req: FaultRequest): FaultDecision | undefined {
-    const i = this.scriptQueue.findIndex((f) => matches(f, req));
+    const api = req.api ?? 'v1';
+    const i = this.scriptQueue.findIndex((f) => matches(f, req) && (api === 'v2' || !V2_ONLY_FAULTS.has(f.kind)));
     if (i >= 0) {
       const f = this.scriptQueue[i]!;
       if (--f.remaining <= 0) this.scriptQueue.splice(i, 1);
@@ -203,7 +245,10 @@ export class FaultController {
     let acc = 0;
     for (const kind of FAULT_KINDS) {
       acc += r.rates[kind] ?? 0;
-      if (u < acc) return { kind, source: 'random', retryAfterSeconds: this.retryAfter };
+      if (u < acc) {
+        if (api === 'v1' && V2_ONLY_FAULTS.has(kind)) return undefined;
+        return { kind, source: 'random', retryAfterSeconds: this.retryAfter };
+      }
     }
     return undefined;
   }

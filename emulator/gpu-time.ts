@@ -1,6 +1,6 @@
 /**
  * Simulated GPU time of one generation. Per-second models are billed on it, so it follows the
- * price card: `expectedGpuSeconds(model, steps)` (0.78 s + 0.08 s/step, ≈1.1 s for 4 schnell
+ * emulator's own price list: `typicalGpuSeconds(model, steps)` (0.78 s + 0.08 s/step, ≈1.1 s for 4 schnell
  * steps) times a seeded jitter of ±4 %, optionally scaled by megapixels relative to 1 MP, and
  * rounded to the millisecond before any cost is computed (the header carries 3 decimals, and
  * the client recomputes nothing from a longer number than it sees).
@@ -8,13 +8,13 @@
  * Flat-priced models report a plausible generation time (pro 3–5 s, ultra 6–10 s) that is
  * shown in `x-generation-time` and drives latency, but is never billed.
  */
-import { PRICE_CARD, expectedGpuSeconds, type FluxModel } from '../shared/price-card.js';
+import { PROVIDER_MODELS, typicalGpuSeconds, type EmulatedModel } from './models.js';
 import { unitFloat } from './prng.js';
 
 export const GPU_TIME_JITTER = 0.04;
 
 export interface GpuTimeInput {
-  model: FluxModel;
+  model: EmulatedModel;
   seed: number;
   width: number;
   height: number;
@@ -25,10 +25,10 @@ export interface GpuTimeInput {
 export function simulateGpuSeconds(input: GpuTimeInput, scaleByMegapixels = false): number {
   const { model, seed, width, height, steps } = input;
   const u = unitFloat('gpu-time', model, steps, seed, width, height);
-  const spec = PRICE_CARD[model];
+  const spec = PROVIDER_MODELS[model];
   let seconds: number;
-  if (spec.pricing.mode === 'gpu-second') {
-    const typical = expectedGpuSeconds(model, steps) as number;
+  if (spec.price.mode === 'gpu-second') {
+    const typical = typicalGpuSeconds(model, steps) as number;
     const scale = scaleByMegapixels ? (width * height) / (1024 * 1024) : 1;
     seconds = typical * scale * (1 + (2 * u - 1) * GPU_TIME_JITTER);
   } else {

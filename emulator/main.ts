@@ -3,11 +3,11 @@
  * emulator as a standalone process for the demo and manual runs. Flags win over environment.
  */
 import { parseArgs } from 'node:util';
-import { usdToMicros } from '../shared/price-card.js';
+import { microsFromUsd } from './models.js';
 import { parseFaultConfig, type FaultConfig, type FaultKind } from './faults.js';
 import { DEFAULT_EMULATOR_API_KEY, DEFAULT_EMULATOR_PORT, createEmulator } from './server.js';
 
-const USAGE = `Segmind v1 emulator
+const USAGE = `Segmind emulator (v1 sync, v2 async)
 
   --port N             listen port (SEGMIND_EMULATOR_PORT, default ${DEFAULT_EMULATOR_PORT}; 0 = any free port)
   --host H             listen address (SEGMIND_EMULATOR_HOST, default 127.0.0.1)
@@ -19,6 +19,9 @@ const USAGE = `Segmind v1 emulator
   --faults JSON        full fault config (SEGMIND_EMULATOR_FAULTS), see docs/emulator.md
   --seed N             seed for random faults and omitted request seeds (SEGMIND_EMULATOR_SEED, default 0)
   --retry-after S      Retry-After of 429s in seconds (SEGMIND_EMULATOR_RETRY_AFTER, default 1)
+  --rpm N              plan rate limit, generation submits per minute per key (SEGMIND_EMULATOR_RPM,
+                       default 0 = unlimited)
+  --result-ttl S       seconds a v2 result stays available (SEGMIND_EMULATOR_RESULT_TTL, default 3600)
   --quiet              do not log requests
 `;
 
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
       faults: { type: 'string' },
       seed: { type: 'string' },
       'retry-after': { type: 'string' },
+      rpm: { type: 'string' },
+      'result-ttl': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,9 +76,11 @@ async function main(): Promise<void> {
     host: values.host ?? env.SEGMIND_EMULATOR_HOST ?? '127.0.0.1',
     apiKeys: [values['api-key'] ?? env.SEGMIND_EMULATOR_API_KEY ?? DEFAULT_EMULATOR_API_KEY],
     latencyScale: num('--latency-scale', values['latency-scale'] ?? env.SEGMIND_EMULATOR_LATENCY_SCALE, 1),
-    creditsMicros: usdToMicros(num('--credits-usd', values['credits-usd'] ?? env.SEGMIND_EMULATOR_CREDITS_USD, 100)),
+    creditsMicros: microsFromUsd(num('--credits-usd', values['credits-usd'] ?? env.SEGMIND_EMULATOR_CREDITS_USD, 100)),
     faults,
     seed,
+    rpm: Math.floor(num('--rpm', values.rpm ?? env.SEGMIND_EMULATOR_RPM, 0)),
+    resultTtlMs: 1000 * num('--result-ttl', values['result-ttl'] ?? env.SEGMIND_EMULATOR_RESULT_TTL, 3600),
     log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
   // First line is machine-readable for scripts that start the emulator and wait for it.

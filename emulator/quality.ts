@@ -3,7 +3,7 @@
  * uneven: a seeded draw over (model, prompt, seed) gives the distribution below, so a batch of
  * drafts has a realistic tail for the quality gate to catch. Pro models are always clean.
  */
-import type { FluxModel } from '../shared/price-card.js';
+import type { EmulatedModel } from './models.js';
 import { mulberry32, hashSeed } from './prng.js';
 
 export const DEFECTS = ['clean', 'blurred', 'noisy', 'low-contrast', 'underexposed', 'overexposed'] as const;
@@ -19,7 +19,7 @@ export const DRAFT_DEFECT_RATES: Readonly<Record<Defect, number>> = {
   overexposed: 0.1,
 };
 
-export const DRAFT_MODELS: ReadonlySet<FluxModel> = new Set(['flux-schnell', 'flux-dev']);
+export const DRAFT_MODELS: ReadonlySet<EmulatedModel> = new Set(['flux-schnell', 'flux-dev']);
 
 export interface QualityDraw {
   defect: Defect;
@@ -27,7 +27,7 @@ export interface QualityDraw {
   severity: number;
 }
 
-export function drawQuality(model: FluxModel, prompt: string, seed: number): QualityDraw {
+export function drawQuality(model: EmulatedModel, prompt: string, seed: number): QualityDraw {
   if (!DRAFT_MODELS.has(model)) return { defect: 'clean', severity: 0 };
   const rand = mulberry32(hashSeed('quality', model, prompt, seed));
   const u = rand();

@@ -4,18 +4,18 @@
  * (one libvips build; no randomness outside the seeded PRNG).
  */
 import sharp from 'sharp';
-import type { FluxModel, OutputFormat } from '../shared/price-card.js';
+import type { EmulatedModel, ProviderOutputFormat } from './models.js';
 import { hashSeed, mulberry32 } from './prng.js';
 import { drawQuality, type Defect } from './quality.js';
 import { sceneSvg } from './scene.js';
 
 export interface RenderInput {
-  model: FluxModel;
+  model: EmulatedModel;
   prompt: string;
   seed: number;
   width: number;
   height: number;
-  format?: OutputFormat;
+  format?: ProviderOutputFormat;
   /** JPEG quality 1–100 (pro models' `output_quality`); drafts use 90. */
   quality?: number;
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { NativeConnection, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { LocalBlobStore } from '../activities/blob-store.js';
+import { LocalBlobStore } from '../common/blob-store.js';
 import {
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
@@ -25,7 +25,7 @@ import { formatUsd } from '../shared/price-card.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { createGenerationWorker, createScoringWorker } from '../worker/create-workers.js';
-import { defaultOutDir, defaultStoreDir, projectRoot } from '../worker/paths.js';
+import { defaultOutDir, defaultStoreDir, projectRoot } from '../common/paths.js';
 import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
 
 const MANIFEST = join(projectRoot, 'examples', 'demo-manifest.jsonl');

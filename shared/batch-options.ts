@@ -6,6 +6,7 @@
  */
 import { FLUX_MODELS, PRICE_CARD, isFluxModel, type FluxModel } from './price-card.js';
 import { describeSizeProblems, type Size } from './thumbnail-brief.js';
+import { integerProblem, invalidParameter, withoutUndefined } from './validation.js';
 
 export interface BatchOptions {
   /** Drafts generated per brief; the best by CLIP score is kept. */
@@ -20,6 +21,10 @@ export interface BatchOptions {
   maxInFlight: number;
   /** Size of briefs that give none. */
   size: Size;
+  /** The waste breaker: stop after this many paid-but-unusable provider calls in a row. */
+  maxConsecutiveUnusable: number;
+  /** The waste breaker: stop once paid-but-unusable spend passes this share of spend (after 20 calls). */
+  maxUnusableShare: number;
 }
 
 export const CANDIDATES_RANGE = { min: 1, max: 8 } as const;
@@ -34,6 +39,8 @@ export const DEFAULT_BATCH_OPTIONS: Readonly<BatchOptions> = Object.freeze({
   rerollFraction: 0.1,
   maxInFlight: 8,
   size: Object.freeze({ width: 1280, height: 720 }),
+  maxConsecutiveUnusable: 10,
+  maxUnusableShare: 0.15,
 });
 
 export const BATCH_OPTION_FIELDS = Object.keys(DEFAULT_BATCH_OPTIONS) as (keyof BatchOptions)[];
@@ -57,17 +64,13 @@ export class BatchOptionsError extends Error {
  * passed straight through without overriding a default.
  */
 export function resolveBatchOptions(partial: Partial<BatchOptions> = {}): BatchOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const resolved: BatchOptions = { ...DEFAULT_BATCH_OPTIONS, ...defined };
+  const resolved: BatchOptions = { ...DEFAULT_BATCH_OPTIONS, ...withoutUndefined(partial) };
   return { ...resolved, size: { ...resolved.size } };
 }
 
-function integerProblem(field: keyof BatchOptions, value: unknown, min: number, max: number, what: string) {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return {
-    field,
-    message: `${field} must be an integer from ${min} to ${max} (${what}), got ${JSON.stringify(value)}`,
-  };
+function integerOption(field: keyof BatchOptions, value: unknown, min: number, max: number, note: string) {
+  const message = integerProblem(field, value, { min, max, note });
+  return message === undefined ? undefined : { field, message };
 }
 
 /**
@@ -91,7 +94,7 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
       });
     }
   }
-  push(integerProblem('candidates', o.candidates, CANDIDATES_RANGE.min, CANDIDATES_RANGE.max, 'drafts per brief'));
+  push(integerOption('candidates', o.candidates, CANDIDATES_RANGE.min, CANDIDATES_RANGE.max, 'drafts per brief'));
   const models = `one of ${FLUX_MODELS.join(', ')}`;
   const draftOk = isFluxModel(o.draftModel);
   if (!draftOk) {
@@ -102,7 +105,7 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
   } else {
     const steps = PRICE_CARD[o.draftModel].steps;
     if (steps) {
-      push(integerProblem('draftSteps', o.draftSteps, steps.min, steps.max, `the step range of ${o.draftModel}`));
+      push(integerOption('draftSteps', o.draftSteps, steps.min, steps.max, `the step range of ${o.draftModel}`));
     }
   }
   const rerollOk = isFluxModel(o.rerollModel);
@@ -116,11 +119,11 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
   if (typeof f !== 'number' || !Number.isFinite(f) || f < 0 || f > 1) {
     problems.push({
       field: 'rerollFraction',
-      message: `rerollFraction must be a number from 0 to 1 (the share of the batch re-rolled), got ${JSON.stringify(f)}`,
+      message: invalidParameter('rerollFraction', 'a number from 0 to 1 (the share of the batch re-rolled)', f),
     });
   }
   push(
-    integerProblem(
+    integerOption(
       'maxInFlight',
       o.maxInFlight,
       MAX_IN_FLIGHT_RANGE.min,
@@ -128,6 +131,26 @@ export function validateBatchOptions(o: BatchOptions): OptionProblem[] {
       'thumbnails in flight at once'
     )
   );
+  push(
+    integerOption(
+      'maxConsecutiveUnusable',
+      o.maxConsecutiveUnusable,
+      1,
+      10_000,
+      'paid-but-unusable calls in a row before the batch stops'
+    )
+  );
+  const share = o.maxUnusableShare;
+  if (typeof share !== 'number' || !Number.isFinite(share) || share <= 0 || share > 1) {
+    problems.push({
+      field: 'maxUnusableShare',
+      message: invalidParameter(
+        'maxUnusableShare',
+        'a number above 0 and at most 1 (the share of spend on unusable images that stops the batch)',
+        share
+      ),
+    });
+  }
   const size = o.size as unknown;
   if (typeof size !== 'object' || size === null) {
     problems.push({ field: 'size', message: `size must be { width, height } in pixels, got ${JSON.stringify(size)}` });
@@ -143,35 +166,13 @@ const EPSILON = 1e-9;
 
 /** How many of `n` thumbnails are re-rolled: ceil(fraction × n), immune to floating-point error. */
 export function rerollCount(n: number, fraction: number): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
+  const badCount = integerProblem('n', n, { min: 0 });
+  if (badCount) throw new RangeError(badCount);
   if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction < 0 || fraction > 1) {
-    throw new RangeError(`fraction must be a number from 0 to 1, got ${fraction}`);
+    throw new RangeError(invalidParameter('fraction', 'a number from 0 to 1', fraction));
   }
   const exact = fraction * n;
   const nearest = Math.round(exact);
   const count = Math.abs(exact - nearest) < EPSILON * Math.max(1, n) ? nearest : Math.ceil(exact);
   return Math.min(n, Math.max(0, count));
-}
-
-export interface Scored {
-  id: string;
-  score: number;
-}
-
-/**
- * The `rerollCount(items.length, fraction)` lowest-scoring items, worst first. Ties go by id
- * (ascending, by code unit so the order does not depend on locale): the same scores always pick the
- * same thumbnails, on every replay. A NaN score (a failed scoring) counts as the lowest.
- */
-export function selectBottom<T extends Scored>(items: readonly T[], fraction: number): T[] {
-  return [...items].sort(byScoreThenId).slice(0, rerollCount(items.length, fraction));
-}
-
-/**
- * Lowest score first, ties by id (by code unit, not locale), a NaN score (a failed scoring) lowest
- * of all: the order the batch workflow keeps its re-roll candidates in, the same on every replay.
- */
-export function byScoreThenId(a: Scored, b: Scored): number {
-  const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
-  return key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -3,7 +3,6 @@ import { defineQuery } from '@temporalio/workflow';
 import type { BatchOptions } from './batch-options.js';
 import type { BlobRef } from './blob-ref.js';
 import type { LedgerTotals } from './ledger.js';
-import type { RetrySettings } from './retry.js';
 
 /** Larger manifests are split: carried state and the result stay far below Temporal's 2 MB payloads. */
 export const MAX_BATCH_THUMBNAILS = 20_000;
@@ -14,14 +13,11 @@ export interface BatchWorkflowInput {
   manifest: BlobRef;
   thumbnails: number;
   options: BatchOptions;
-  retry?: Partial<RetrySettings>;
   /**
    * Thumbnails finished per run before the workflow continues as new, which keeps every run's
    * history bounded however large the batch.
    */
   thumbnailsPerRun?: number;
-  /** Write the output folder (winners, results.jsonl, ledger.csv, contact sheet) at the end; default true. */
-  writeOutputs?: boolean;
   /** State carried across continue-as-new; absent on the first run. */
   carry?: BatchCarry;
 }
@@ -45,17 +41,23 @@ export interface RerollDecision {
 export interface FailedThumbnail {
   id: string;
   phase: 'draft' | 'reroll';
+  /** Failure type (shared/failures.ts): what the CLI looks the fix up by. */
+  type: string;
   reason: string;
 }
 
 /** Compact state carried from run to run: counts, totals and bounded lists only. */
 export interface BatchCarry {
-  stage: 'drafting' | 'rerolling';
-  /** Next brief index (drafting) or next entry of `rerollQueue` (rerolling). */
-  next: number;
+  phase: 'drafting' | 'rerolling';
+  /** Drafting: position in the manifest of the next brief to draft. */
+  nextBrief: number;
+  /** Re-rolling: position in `rerollQueue` of the next thumbnail to re-roll. */
+  nextReroll: number;
+  /** Thumbnails with a scored best draft. */
   drafted: number;
   /** The lowest best-draft scores so far, at most `ceil(fraction × thumbnails)` of them. */
   bottom: ScoredThumbnail[];
+  /** The bottom tenth, chosen when drafting ends. */
   rerollQueue: ScoredThumbnail[];
   /** The first re-roll decisions (a bounded list); the outputs derive the rest from stored results. */
   rerolls: RerollDecision[];
@@ -66,6 +68,8 @@ export interface BatchCarry {
   /** Failures beyond those listed (the list is capped). */
   failedUnlisted: number;
   totals: LedgerTotals;
+  /** Paid-but-unusable calls in a row, across thumbnails (the waste breaker's count). */
+  consecutiveUnusable: number;
   runs: number;
 }
 

@@ -12,6 +12,7 @@ import {
   type FluxModel,
   type OutputFormat,
 } from './price-card.js';
+import { integerProblem } from './validation.js';
 
 export interface GenerationParams {
   model: FluxModel;
@@ -37,14 +38,9 @@ export interface ParamProblem {
   message: string;
 }
 
-function intProblem(field: string, value: unknown, min: number, max: number, extra?: string): ParamProblem | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    return {
-      field,
-      message: `${field} must be an integer from ${min} to ${max}${extra ?? ''}, got ${JSON.stringify(value)}`,
-    };
-  }
-  return undefined;
+function intProblem(field: string, value: unknown, min: number, max: number, note?: string): ParamProblem | undefined {
+  const message = integerProblem(field, value, { min, max, note });
+  return message === undefined ? undefined : { field, message };
 }
 
 /**
@@ -74,7 +70,7 @@ export function validateRequestBody(model: FluxModel, body: Record<string, unkno
       allowed.add(field);
       const value = body[field];
       if (value === undefined) continue;
-      const rangeProblem = intProblem(field, value, min, max, `, a multiple of ${multipleOf}`);
+      const rangeProblem = intProblem(field, value, min, max, `a multiple of ${multipleOf}`);
       if (rangeProblem) problems.push(rangeProblem);
       else if ((value as number) % multipleOf !== 0) {
         problems.push({ field, message: `${field} must be a multiple of ${multipleOf}, got ${JSON.stringify(value)}` });
@@ -142,8 +138,44 @@ export function toRequestBody(params: GenerationParams): SegmindRequestBody {
   return body;
 }
 
-/** The image size a valid body produces. */
-export function expectedImageSize(model: FluxModel, body: Record<string, unknown>): { width: number; height: number } {
+/**
+ * How far an output's aspect ratio may stray from the requested one. Providers choose their output
+ * sizes: BFL-style models answer from fixed buckets with sides in multiples of 32 (16:9 comes back
+ * 1344×768, 1.6% off; 4:3 comes back 1152×896, 3.6% off), so an exact or 1% rule would refuse their
+ * standard answers and re-buy them. The output stage fits winners to the brief's exact size.
+ */
+export const SIZE_RATIO_TOLERANCE = 0.04;
+
+/** Smallest output accepted, as a share of the nominal area: a thumbnail upscaled from less looks soft. */
+export const MIN_AREA_SHARE = 0.85;
+
+/**
+ * Why an output of `width`×`height` is not what `body` asked for, or undefined when it is: the
+ * requested aspect ratio within {@link SIZE_RATIO_TOLERANCE}, and at least {@link MIN_AREA_SHARE} of
+ * the nominal area.
+ */
+export function imageSizeProblem(
+  model: FluxModel,
+  body: Record<string, unknown>,
+  width: number,
+  height: number
+): string | undefined {
+  const nominal = nominalImageSize(model, body);
+  const ratio = width / height;
+  // The ratio asked for ("4:3"), not our rounding of it: the provider rounds its own way.
+  const asked = typeof body.aspect_ratio === 'string' ? /^(\d+):(\d+)$/.exec(body.aspect_ratio) : null;
+  const wanted = asked ? Number(asked[1]) / Number(asked[2]) : nominal.width / nominal.height;
+  if (Math.abs(ratio - wanted) / wanted > SIZE_RATIO_TOLERANCE) {
+    return `${width}×${height} is not the requested shape (${nominal.width}×${nominal.height} within ${SIZE_RATIO_TOLERANCE * 100}%)`;
+  }
+  if (width * height < MIN_AREA_SHARE * nominal.width * nominal.height) {
+    return `${width}×${height} is smaller than ${MIN_AREA_SHARE * 100}% of the requested ${nominal.width}×${nominal.height}`;
+  }
+  return undefined;
+}
+
+/** The image size a valid body asks for; the provider may answer with a nearby size (see imageSizeProblem). */
+export function nominalImageSize(model: FluxModel, body: Record<string, unknown>): { width: number; height: number } {
   const spec = PRICE_CARD[model];
   if (spec.size.kind === 'pixels') {
     return {

@@ -5,6 +5,14 @@ import type { FluxModel, PricingMode } from './price-card.js';
 
 export type Phase = 'draft' | 'reroll';
 
+/**
+ * What an amount in the ledger rests on: `provider` — the provider reported it (a cost header, billed
+ * GPU time, a v2 job's metrics); `price-card` — estimated from the price card because the provider
+ * said nothing about it; `suspect` — a 200 that was not an image yet carried billing evidence, booked
+ * at the price card so the reconciliation can find it.
+ */
+export type CostBasis = 'provider' | 'price-card' | 'suspect';
+
 /** What the provider charged for one call, as it reported it. */
 export interface BilledCall {
   /** Provider request id (`x-request-id`); the ledger's de-duplication key. */
@@ -14,6 +22,7 @@ export interface BilledCall {
   /** Billed GPU-seconds, for per-second models. */
   gpuSeconds?: number;
   costMicros: number;
+  basis: CostBasis;
   /** Balance after the call, when the provider reports it. */
   creditsRemainingMicros?: number;
 }
@@ -53,7 +62,8 @@ export interface GeneratedCandidate extends CandidateSlot {
  */
 export interface GenerationFailureDetails {
   billed?: BilledCall;
-  retryAfterMs?: number;
+  /** How long the worker asks the workflow to wait before the next attempt (back-off, Retry-After). */
+  retryDelayMs?: number;
   status?: number;
 }
 
@@ -67,6 +77,7 @@ export interface LedgerEntry {
   pricingMode: PricingMode;
   gpuSeconds?: number;
   costMicros: number;
+  basis: CostBasis;
   attempt: number;
   creditsRemainingMicros?: number;
   /** `image` when the call produced a stored candidate, `unusable` when it was billed but its image was bad. */

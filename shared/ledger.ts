@@ -3,7 +3,7 @@
  * provider's request id, so booking the same call twice (a reused candidate, a replayed
  * result) is a no-op: a call is never counted twice.
  */
-import type { BilledCall, LedgerEntry, Phase } from './generation.js';
+import type { BilledCall, CostBasis, LedgerEntry, Phase } from './generation.js';
 import type { FluxModel } from './price-card.js';
 
 export interface LedgerTotals {
@@ -14,7 +14,11 @@ export interface LedgerTotals {
   /** Calls that were billed but gave no usable image (e.g. a truncated body). */
   unusableCalls: number;
   unusableCostMicros: number;
+  /** Spend by what its amount rests on: confirmed by the provider, estimated, or suspect. */
+  byBasis: Record<CostBasis, { calls: number; costMicros: number }>;
 }
+
+const BASES: readonly CostBasis[] = ['provider', 'price-card', 'suspect'];
 
 export function emptyTotals(): LedgerTotals {
   return {
@@ -24,6 +28,11 @@ export function emptyTotals(): LedgerTotals {
     byModel: {},
     unusableCalls: 0,
     unusableCostMicros: 0,
+    byBasis: {
+      provider: { calls: 0, costMicros: 0 },
+      'price-card': { calls: 0, costMicros: 0 },
+      suspect: { calls: 0, costMicros: 0 },
+    },
   };
 }
 
@@ -42,6 +51,9 @@ export function addToTotals(totals: LedgerTotals, entry: LedgerEntry): void {
     totals.unusableCalls += 1;
     totals.unusableCostMicros += entry.costMicros;
   }
+  const basis = totals.byBasis[entry.basis];
+  basis.calls += 1;
+  basis.costMicros += entry.costMicros;
 }
 
 export function mergeTotals(into: LedgerTotals, other: LedgerTotals): void {
@@ -62,6 +74,10 @@ export function mergeTotals(into: LedgerTotals, other: LedgerTotals): void {
   }
   into.unusableCalls += other.unusableCalls;
   into.unusableCostMicros += other.unusableCostMicros;
+  for (const b of BASES) {
+    into.byBasis[b].calls += other.byBasis[b].calls;
+    into.byBasis[b].costMicros += other.byBasis[b].costMicros;
+  }
 }
 
 export interface BookingContext {
@@ -90,6 +106,7 @@ export class Ledger {
       pricingMode: billed.pricingMode,
       ...(billed.gpuSeconds !== undefined ? { gpuSeconds: billed.gpuSeconds } : {}),
       costMicros: billed.costMicros,
+      basis: billed.basis,
       attempt: context.attempt,
       ...(billed.creditsRemainingMicros !== undefined ? { creditsRemainingMicros: billed.creditsRemainingMicros } : {}),
       outcome,
@@ -101,10 +118,6 @@ export class Ledger {
     this.entries.set(entry.requestId, entry);
     addToTotals(this.totals, entry);
     return true;
-  }
-
-  has(requestId: string): boolean {
-    return this.entries.has(requestId);
   }
 
   list(): LedgerEntry[] {

@@ -4,30 +4,14 @@
  * the workflow did not keep (it keeps a bounded list so a 10,000-thumbnail batch stays small).
  */
 import type { RerollDecision } from './batch-workflow.js';
-import type { ThumbnailWorkflowResult } from './thumbnail-workflow.js';
-
-/** The highest-scoring candidate's score, when the result has a scored best candidate. */
-export function bestScoreOf(result: Pick<ThumbnailWorkflowResult, 'best' | 'candidates'>): number | undefined {
-  return result.best === undefined ? undefined : result.candidates[result.best]?.score;
-}
+import { bestScoreOf, type ThumbnailWorkflowResult } from './thumbnail-workflow.js';
 
 /** Winner and reason: the re-roll wins only by scoring strictly higher; a failed re-roll leaves the draft. */
-export function decideReroll(
-  id: string,
-  draftScore: number,
-  reroll: Pick<ThumbnailWorkflowResult, 'best' | 'candidates' | 'reason'> | string
-): RerollDecision {
-  if (typeof reroll === 'string') {
-    return { id, draftScore, winner: 'draft', reason: `re-roll failed (${reroll}); the draft stands` };
-  }
+export function decideReroll(id: string, draftScore: number, reroll: ThumbnailWorkflowResult): RerollDecision {
   const rerollScore = bestScoreOf(reroll);
   if (rerollScore === undefined) {
-    return {
-      id,
-      draftScore,
-      winner: 'draft',
-      reason: `re-roll failed (${reroll.reason ?? 'no image'}); the draft stands`,
-    };
+    const why = reroll.ok ? 'no image' : reroll.reason;
+    return { id, draftScore, winner: 'draft', reason: `re-roll failed (${why}); the draft stands` };
   }
   const winner = rerollScore > draftScore ? 'reroll' : 'draft';
   return {

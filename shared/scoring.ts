@@ -4,6 +4,7 @@
  * The formula and its sources are documented in docs/scoring.md.
  */
 import type { BlobRef } from './blob-ref.js';
+import { withoutUndefined } from './validation.js';
 
 /** Relative weights of the three components; they need not sum to 1 (the score divides by their sum). */
 export interface ScoreWeights {
@@ -24,9 +25,13 @@ export interface ScoreCandidatesInput {
   prompt: string;
   /** The candidates of one thumbnail, scored together as one batch. */
   images: BlobRef[];
-  /** The size every candidate must have; any other size fails non-retryably. */
-  width: number;
-  height: number;
+  /**
+   * The size every candidate must have, when the caller knows it; any other size fails non-retryably.
+   * The thumbnail workflow leaves it out: the provider chooses output sizes, and the generation
+   * activity has already accepted each image's size.
+   */
+  width?: number;
+  height?: number;
   /** Overrides of the worker's weights for this call. */
   weights?: Partial<ScoreWeights>;
 }
@@ -110,8 +115,7 @@ export function resolveScoreWeights(
   partial: Partial<ScoreWeights> = {},
   base: ScoreWeights = DEFAULT_SCORE_WEIGHTS
 ): ScoreWeights {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const weights = { ...base, ...defined };
+  const weights = { ...base, ...withoutUndefined(partial) };
   for (const [name, value] of Object.entries(weights)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`score weight ${name} must be a finite number >= 0, got ${JSON.stringify(value)}`);

@@ -11,6 +11,7 @@ import {
   type FluxModel,
   type ModelSpec,
 } from './price-card.js';
+import { integerProblem } from './validation.js';
 
 export type MetadataValue = string | number | boolean | null;
 
@@ -92,9 +93,8 @@ export function sizeProblem(modelOrSpec: FluxModel | ModelSpec, size: Size): Siz
   const spec = typeof modelOrSpec === 'string' ? PRICE_CARD[modelOrSpec] : modelOrSpec;
   const model = spec.id;
   const { width, height } = size;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    return { model, message: `width and height must be positive integers, got ${width}x${height}` };
-  }
+  const notASide = integerProblem('width', width, { min: 1 }) ?? integerProblem('height', height, { min: 1 });
+  if (notASide) return { model, message: notASide };
   const control = spec.size;
   if (control.kind === 'pixels') {
     const { min, max, multipleOf } = control;

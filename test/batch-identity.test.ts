@@ -4,11 +4,14 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 
+/** The output writer is tested on its own (test/outputs); here it would only add minutes. */
+const skipOutputs = { writeBatchOutputs: () => Promise.resolve({ outputDir: '', winners: 0 }) };
+
 /** The memo that ties a batch id to its manifest and options survives continue-as-new. */
 describe('batch identity', () => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline();
+    p = await startPipeline({ activityOverrides: skipOutputs });
   });
   afterAll(() => p?.teardown());
 
@@ -19,7 +22,7 @@ describe('batch identity', () => {
     const batchId = `identity-${Date.now()}`;
     const options = resolveBatchOptions({ candidates: 1, rerollFraction: 0, size: { width: 256, height: 256 } });
     const base = { client: p.env.client, store: p.store, batchId, options, taskQueue: p.taskQueue };
-    const first = await startBatch({ ...base, briefs: briefs(3, 'same'), thumbnailsPerRun: 1, writeOutputs: false });
+    const first = await startBatch({ ...base, briefs: briefs(3, 'same'), thumbnailsPerRun: 1 });
     const result = await first.handle.result();
     expect(result.runs).toBeGreaterThan(1);
     const memo = (await first.handle.describe()).memo;

@@ -2,7 +2,6 @@ import {
   DEFAULT_BATCH_OPTIONS,
   rerollCount,
   resolveBatchOptions,
-  selectBottom,
   validateBatchOptions,
   type BatchOptions,
 } from '../shared/batch-options.js';
@@ -19,8 +18,15 @@ describe('resolveBatchOptions', () => {
       rerollFraction: 0.1,
       maxInFlight: 8,
       size: { width: 1280, height: 720 },
+      maxConsecutiveUnusable: 10,
+      maxUnusableShare: 0.15,
     });
     expect(validateBatchOptions(resolveBatchOptions())).toEqual([]);
+  });
+
+  test('the waste breaker limits are validated, naming the field', () => {
+    const bad = resolveBatchOptions({ maxConsecutiveUnusable: 0, maxUnusableShare: 1.5 });
+    expect(validateBatchOptions(bad).map((p) => p.field)).toEqual(['maxConsecutiveUnusable', 'maxUnusableShare']);
   });
 
   test('given values override defaults; undefined ones (flags not passed) do not', () => {
@@ -56,7 +62,7 @@ describe('validateBatchOptions', () => {
     for (const bad of [0, 9, 2.5]) {
       const [problem] = validateBatchOptions(resolveBatchOptions({ candidates: bad }));
       expect(problem?.field).toBe('candidates');
-      expect(problem?.message).toMatch(/integer from 1 to 8/);
+      expect(problem?.message).toBe(`candidates must be an integer from 1 to 8 (drafts per brief), got ${bad}`);
     }
     expect(fieldsOf(resolveBatchOptions({ candidates: 8 }))).toEqual([]);
   });
@@ -125,46 +131,5 @@ describe('rerollCount', () => {
     expect(() => rerollCount(-1, 0.1)).toThrow(RangeError);
     expect(() => rerollCount(2.5, 0.1)).toThrow(RangeError);
     expect(() => rerollCount(10, 1.5)).toThrow(/fraction/);
-  });
-});
-
-describe('selectBottom', () => {
-  const items = [
-    { id: 'c', score: 0.3 },
-    { id: 'a', score: 0.9 },
-    { id: 'e', score: 0.1 },
-    { id: 'b', score: 0.3 },
-    { id: 'd', score: 0.5 },
-  ];
-
-  test('returns the lowest-scoring rerollCount items, worst first', () => {
-    expect(selectBottom(items, 0.2).map((i) => i.id)).toEqual(['e']);
-    expect(selectBottom(items, 0.4).map((i) => i.id)).toEqual(['e', 'b']);
-    expect(selectBottom(items, 0).map((i) => i.id)).toEqual([]);
-    expect(selectBottom(items, 1).map((i) => i.id)).toEqual(['e', 'b', 'c', 'd', 'a']);
-  });
-
-  test('ties go to the ascending id, whatever the input order', () => {
-    const tied = [
-      { id: 'thumb-10', score: 0.2 },
-      { id: 'thumb-02', score: 0.2 },
-      { id: 'thumb-07', score: 0.2 },
-      { id: 'thumb-01', score: 0.8 },
-    ];
-    const expected = ['thumb-02', 'thumb-07'];
-    expect(selectBottom(tied, 0.5).map((i) => i.id)).toEqual(expected);
-    expect(selectBottom([...tied].reverse(), 0.5).map((i) => i.id)).toEqual(expected);
-  });
-
-  test('a NaN score counts as the lowest; the input is not modified', () => {
-    const withNaN = [...items, { id: 'z', score: Number.NaN }];
-    const before = withNaN.map((i) => i.id);
-    expect(selectBottom(withNaN, 0.3).map((i) => i.id)).toEqual(['z', 'e']);
-    expect(withNaN.map((i) => i.id)).toEqual(before);
-  });
-
-  test('keeps the callers extra fields', () => {
-    const [worst] = selectBottom([{ id: 'x', score: 0, candidate: 3 }], 1);
-    expect(worst?.candidate).toBe(3);
   });
 });

@@ -206,7 +206,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause.type).toBe('SegmindInsufficientCredits');
+    expect(cause.type).toBe('ProviderOutOfCredits');
     expect(cause.message).toMatch(/top up Segmind credits, then start the batch again/);
     const paidBefore = p.emulator.billing().map((b) => b.requestId);
     expect(paidBefore.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from '../worker/paths.js';
+import { projectRoot } from '../common/paths.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 
 const exec = promisify(execFile);

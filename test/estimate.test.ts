@@ -76,7 +76,9 @@ describe('estimateCost', () => {
 
   test('rejects bad volumes and options, naming the field', () => {
     expect(() => estimateCost({ perMonth: -1 })).toThrow(EstimateInputError);
-    expect(() => estimateCost({ perDay: 2.5 })).toThrow(/perDay must be a whole number/);
+    expect(() => estimateCost({ perDay: 2.5 })).toThrow(
+      new EstimateInputError('perDay', 'perDay must be a non-negative integer (thumbnails), got 2.5')
+    );
     expect(() => estimateCost({ perMonth: 10 }, resolveBatchOptions({ rerollFraction: 2 }))).toThrow(BatchOptionsError);
   });
 });

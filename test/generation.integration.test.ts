@@ -3,7 +3,9 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGenerateActivities } from '../activities/generate-candidate.js';
 import { SegmindClient } from '../activities/segmind/client.js';
+import { FAILURES } from '../shared/failures.js';
 import type { GeneratedCandidate } from '../shared/generation.js';
+import { DEFAULT_RETRY_DELAYS } from '../shared/retry.js';
 import type { ThumbnailWorkflowInput } from '../shared/thumbnail-workflow.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
 import { decodedHistoryText, scheduledActivities } from './helpers/history.js';
@@ -12,7 +14,7 @@ import sharp from 'sharp';
 
 type History = Awaited<ReturnType<Awaited<ReturnType<Pipeline['env']['client']['workflow']['start']>>['fetchHistory']>>;
 
-const FAST_RETRY = { initialIntervalMs: 50, maxIntervalMs: 200 };
+const FAST_RETRY = { ...DEFAULT_RETRY_DELAYS, initialIntervalMs: 50, maxIntervalMs: 200 };
 
 function brief(
   thumbnailId: string,
@@ -24,8 +26,6 @@ function brief(
     phase: 'draft',
     request: { model: 'flux-schnell', prompt, width: 448, height: 256, steps: 4 },
     candidates: 4,
-    retry: FAST_RETRY,
-    score: false,
   };
 }
 
@@ -45,14 +45,14 @@ function events(history: History) {
 describe('durable candidate generation (real server, emulator over HTTP)', () => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline({ headersTimeoutMs: 1_500 });
+    p = await startPipeline({ headersTimeoutMs: 1_500, retryDelays: FAST_RETRY });
   });
   afterAll(() => p?.teardown());
   beforeEach(() => p.emulator.reset());
 
   test('drafts four candidates in parallel with distinct seeds and books each billed call', async () => {
     const { result, history } = await run(p, brief('parallel'));
-    expect(result.status).toBe('ok');
+    expect(result.ok).toBe(true);
     expect(result.candidates).toHaveLength(4);
     expect(new Set(result.candidates.map((c) => c.seed)).size).toBe(4);
     expect(new Set(result.candidates.map((c) => c.image.sha256)).size).toBe(4);
@@ -92,7 +92,7 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
       script: [{ kind: '500' }, { kind: '429' }, { kind: 'truncate' }, { kind: 'hang' }, { kind: '503' }],
     });
     const { result, history } = await run(p, brief('faults'));
-    expect(result.status).toBe('ok');
+    expect(result.ok).toBe(true);
     expect(result.candidates).toHaveLength(4);
     expect(result.failures).toEqual([]);
     // The truncated response was billed by the provider, so it is in the ledger as unusable.
@@ -112,17 +112,18 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
 
   test('a rejected key fails at once, without retries, with a clear message that does not contain the key', async () => {
     const wrongKey = 'wrong-key-that-must-not-leak';
-    const bad = await startPipeline({ apiKey: wrongKey, scoring: false });
+    const bad = await startPipeline({ apiKey: wrongKey, scoring: false, retryDelays: FAST_RETRY });
     try {
       const { result, history } = await run(bad, brief('unauthorized'));
-      expect(result.status).toBe('failed');
+      expect(result).toMatchObject({ ok: false, type: 'ProviderKeyRejected' });
       expect(result.candidates).toEqual([]);
       expect(result.failures).toHaveLength(4);
       for (const f of result.failures) {
-        expect(f.type).toBe('SegmindKeyRejected');
+        expect(f.type).toBe('ProviderKeyRejected');
         expect(f.attempts).toBe(1);
-        expect(f.message).toMatch(/401.*SEGMIND_API_KEY/);
+        expect(f.message).toMatch(/401/);
       }
+      expect(FAILURES.ProviderKeyRejected.fix).toMatch(/SEGMIND_API_KEY/);
       expect(scheduledActivities(history).filter((n) => n === 'generateCandidate')).toHaveLength(4);
       expect(decodedHistoryText(history)).toContain('401');
       expect(decodedHistoryText(history)).not.toContain(wrongKey);
@@ -170,7 +171,7 @@ describe('durable candidate generation (real server, emulator over HTTP)', () =>
   });
 
   test('cancelling the workflow aborts provider calls in flight; nothing is billed', async () => {
-    const slow = await startPipeline({ headersTimeoutMs: 600_000, scoring: false });
+    const slow = await startPipeline({ headersTimeoutMs: 600_000, scoring: false, retryDelays: FAST_RETRY });
     try {
       slow.emulator.faults.configure({ script: [{ kind: 'hang', times: 4 }] });
       const handle = await slow.env.client.workflow.start<typeof thumbnailWorkflow>('thumbnailWorkflow', {

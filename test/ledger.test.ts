@@ -1,6 +1,6 @@
 import { Ledger, emptyTotals, mergeTotals } from '../shared/ledger.js';
 import type { BilledCall } from '../shared/generation.js';
-import { DEFAULT_RETRY, retryDelayMs } from '../shared/retry.js';
+import { DEFAULT_RETRY_DELAYS as DEFAULT_RETRY, retryDelayMs } from '../shared/retry.js';
 import { seedFor } from '../shared/seeds.js';
 
 const schnell = (requestId: string, gpuSeconds = 1.1): BilledCall => ({
@@ -9,12 +9,14 @@ const schnell = (requestId: string, gpuSeconds = 1.1): BilledCall => ({
   pricingMode: 'gpu-second',
   gpuSeconds,
   costMicros: Math.round(gpuSeconds * 7_200),
+  basis: 'provider',
 });
 const pro = (requestId: string): BilledCall => ({
   requestId,
   model: 'flux-1.1-pro',
   pricingMode: 'flat',
   costMicros: 50_000,
+  basis: 'price-card',
 });
 const ctx = (candidateIndex: number, phase: 'draft' | 'reroll' = 'draft') => ({
   thumbnailId: 't1',
@@ -65,6 +67,9 @@ describe('retry delays and seeds', () => {
     expect(retryDelayMs(DEFAULT_RETRY, 3)).toBe(4_000);
     expect(retryDelayMs(DEFAULT_RETRY, 10)).toBe(30_000);
     expect(retryDelayMs(DEFAULT_RETRY, 1, 2_500)).toBe(2_500);
+    // "Retry now" still waits the back-off floor, so a busy provider is not stampeded.
+    expect(retryDelayMs(DEFAULT_RETRY, 1, 0)).toBe(1_000);
+    expect(retryDelayMs(DEFAULT_RETRY, 3, 500)).toBe(4_000);
     expect(retryDelayMs(DEFAULT_RETRY, 1, 24 * 3600_000)).toBe(DEFAULT_RETRY.maxRetryAfterMs);
   });
 

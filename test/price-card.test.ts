@@ -8,7 +8,12 @@ import {
   formatUsd,
   usdToMicros,
 } from '../shared/price-card.js';
-import { toRequestBody, validateRequestBody, expectedImageSize } from '../shared/generation-request.js';
+import {
+  imageSizeProblem,
+  nominalImageSize,
+  toRequestBody,
+  validateRequestBody,
+} from '../shared/generation-request.js';
 
 describe('price card', () => {
   test('has the five Flux models of the seed with their prices', () => {
@@ -70,7 +75,7 @@ describe('request bodies', () => {
     const body = toRequestBody({ model: 'flux-1.1-pro', prompt: 'a cat', seed: 7, aspectRatio: '16:9' });
     expect(body).toEqual({ prompt: 'a cat', seed: 7, aspect_ratio: '16:9', output_format: 'jpg', output_quality: 95 });
     expect(validateRequestBody('flux-1.1-pro', body)).toEqual([]);
-    expect(expectedImageSize('flux-1.1-pro', body)).toEqual(aspectRatioSize('16:9', 1));
+    expect(nominalImageSize('flux-1.1-pro', body)).toEqual(aspectRatioSize('16:9', 1));
   });
 
   test('validation names each bad field and what is accepted', () => {
@@ -83,13 +88,35 @@ describe('request bodies', () => {
     });
     const fields = problems.map((p) => p.field).sort();
     expect(fields).toEqual(['aspect_ratio', 'height', 'prompt', 'steps', 'width']);
-    expect(problems.find((p) => p.field === 'steps')?.message).toMatch(/from 1 to 8/);
-    expect(problems.find((p) => p.field === 'width')?.message).toMatch(/multiple of 16/);
+    expect(problems.find((p) => p.field === 'steps')?.message).toBe('steps must be an integer from 1 to 8, got 9');
+    expect(problems.find((p) => p.field === 'width')?.message).toBe('width must be a multiple of 16, got 1000');
+    expect(problems.find((p) => p.field === 'height')?.message).toBe(
+      'height must be an integer from 256 to 2048 (a multiple of 16), got 100'
+    );
     expect(problems.find((p) => p.field === 'aspect_ratio')?.message).toMatch(/not a parameter of flux-schnell/);
   });
 
   test('prompts over the model limit are rejected', () => {
     const problems = validateRequestBody('flux-1.1-pro', { prompt: 'x'.repeat(2_001) });
     expect(problems).toEqual([{ field: 'prompt', message: expect.stringMatching(/at most 2000 characters/) }]);
+  });
+});
+
+describe('output sizes the provider chooses', () => {
+  const pro = toRequestBody({ model: 'flux-1.1-pro', prompt: 'p', seed: 1, aspectRatio: '16:9' });
+  const schnell = toRequestBody({ model: 'flux-schnell', prompt: 'p', seed: 1, width: 1280, height: 720 });
+
+  test("the provider's own buckets (16:9 → 1344×768, 4:3 → 1152×896) are accepted", () => {
+    expect(imageSizeProblem('flux-1.1-pro', pro, 1344, 768)).toBeUndefined();
+    const fourThree = toRequestBody({ model: 'flux-1.1-pro', prompt: 'p', seed: 1, aspectRatio: '4:3' });
+    expect(imageSizeProblem('flux-1.1-pro', fourThree, 1152, 896)).toBeUndefined();
+    expect(imageSizeProblem('flux-1.1-pro', pro, 1360, 768)).toBeUndefined();
+    expect(imageSizeProblem('flux-schnell', schnell, 1280, 720)).toBeUndefined();
+    expect(imageSizeProblem('flux-schnell', schnell, 1280, 736)).toBeUndefined();
+  });
+
+  test('another shape or a much smaller image is refused, saying why', () => {
+    expect(imageSizeProblem('flux-1.1-pro', pro, 1024, 1024)).toMatch(/1024×1024 is not the requested shape/);
+    expect(imageSizeProblem('flux-schnell', schnell, 640, 360)).toMatch(/smaller than 85% of the requested 1280×720/);
   });
 });

@@ -1,27 +1,36 @@
-import { SegmindError, classifyStatus, refine406, retryAfterMs } from '../activities/segmind/errors.js';
+import { SegmindError, classifyStatus, retryAfterMs } from '../activities/segmind/errors.js';
+import { FAILURES } from '../shared/failures.js';
 
-describe('Segmind error classification', () => {
+describe('Segmind answers map onto provider-neutral failure types', () => {
   test.each([
-    [401, 'SegmindKeyRejected', false],
-    [403, 'SegmindKeyRejected', false],
-    [402, 'SegmindInsufficientCredits', false],
-    [400, 'SegmindInvalidRequest', false],
-    [422, 'SegmindInvalidRequest', false],
-    [404, 'SegmindModelNotFound', false],
-    [408, 'SegmindTimeout', true],
-    [429, 'SegmindRateLimited', true],
-    [500, 'SegmindServerError', true],
-    [503, 'SegmindServerError', true],
-  ] as const)('%i is %s (retryable: %s)', (status, kind, retryable) => {
-    const classified = classifyStatus(status);
-    expect(classified.kind).toBe(kind);
-    expect(new SegmindError(classified.kind, 'x').retryable).toBe(retryable);
+    [401, 'ProviderKeyRejected', false],
+    [403, 'ProviderKeyRejected', false],
+    [402, 'ProviderOutOfCredits', false],
+    [400, 'ProviderInvalidRequest', false],
+    [422, 'ProviderInvalidRequest', false],
+    [404, 'ProviderModelNotFound', false],
+    [408, 'ProviderTimeout', true],
+    [429, 'ProviderRateLimited', true],
+    [500, 'ProviderServerError', true],
+    [503, 'ProviderServerError', true],
+    [599, 'ProviderServerError', true],
+  ] as const)('%i is %s (retryable: %s)', (status, type, retryable) => {
+    expect(classifyStatus(status)).toBe(type);
+    expect(new SegmindError(classifyStatus(status), 'x').retryable).toBe(retryable);
   });
 
   test('406 is insufficient credits or a bad request depending on the body', () => {
-    expect(refine406('Insufficient credits: balance $0.01, this call needs $0.05')).toBe('SegmindInsufficientCredits');
-    expect(refine406('Invalid content type')).toBe('SegmindInvalidRequest');
-    expect(new SegmindError('SegmindInsufficientCredits', 'x').retryable).toBe(false);
+    expect(classifyStatus(406, 'Insufficient credits: balance $0.01, this call needs $0.05')).toBe(
+      'ProviderOutOfCredits'
+    );
+    expect(classifyStatus(406, 'Invalid content type')).toBe('ProviderInvalidRequest');
+  });
+
+  test('a rejected key, an empty balance and an unknown model stop the batch; a bad request does not', () => {
+    expect(FAILURES.ProviderKeyRejected.stopsBatch).toBe(true);
+    expect(FAILURES.ProviderOutOfCredits.stopsBatch).toBe(true);
+    expect(FAILURES.ProviderModelNotFound.stopsBatch).toBe(true);
+    expect(FAILURES.ProviderInvalidRequest.stopsBatch).toBe(false);
   });
 
   test('Retry-After in seconds or as an HTTP date; Segmind reset header as a fallback', () => {
@@ -33,5 +42,9 @@ describe('Segmind error classification', () => {
     expect(retryAfterMs({ 'x-rate-limit-reset-at-utc': '2026-11-24T12:00:02Z' }, now)).toBe(2_000);
     expect(retryAfterMs({ 'retry-after': 'soon' }, now)).toBeUndefined();
     expect(retryAfterMs({}, now)).toBeUndefined();
+  });
+
+  test('an expired v2 result is not retried: only a new, billed request could replace it', () => {
+    expect(new SegmindError('ProviderResultExpired', 'gone', { status: 410 }).retryable).toBe(false);
   });
 });

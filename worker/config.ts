@@ -1,4 +1,5 @@
-import { defaultOutDir, defaultStoreDir } from './paths.js';
+import { defaultOutDir, defaultStoreDir } from '../common/paths.js';
+import { parseInteger } from '../shared/validation.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 
@@ -23,10 +24,9 @@ export class ConfigError extends Error {
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
+  const parsed = parseInteger(name, raw, { min: 1 });
+  if (typeof parsed !== 'number') throw new ConfigError(parsed.problem);
+  return parsed;
 }
 
 export type WorkerRole = 'generation' | 'scoring';

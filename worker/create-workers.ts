@@ -1,6 +1,6 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createBatchRecordActivities } from '../activities/batch-records.js';
-import type { BlobStore } from '../activities/blob-store.js';
+import type { BlobStore } from '../common/blob-store.js';
 import { createGenerateActivities, type ImageProvider } from '../activities/generate-candidate.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
 import {
@@ -8,8 +8,9 @@ import {
   createScoringActivities,
   type ClipModelProvider,
 } from '../activities/scoring/index.js';
+import type { RetryDelays } from '../shared/retry.js';
 import { scoringTaskQueueFor } from '../shared/task-queues.js';
-import { workflowsPath } from './paths.js';
+import { workflowsPath } from '../common/paths.js';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -21,9 +22,17 @@ export interface WorkerDeps {
   /** Root of the per-batch output folders. */
   outDir: string;
   maxConcurrentGenerations?: number;
+  /** Back-off between provider attempts; defaults to shared/retry.ts. */
+  retryDelays?: RetryDelays;
   /** A pre-built bundle (tests build it once per file); defaults to bundling `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Replacements for some activities (tests register stand-ins here, as the Temporal samples do). */
+  activityOverrides?: Partial<GenerationActivities>;
 }
+
+type GenerationActivities = ReturnType<typeof createGenerateActivities> &
+  ReturnType<typeof createBatchRecordActivities> &
+  ReturnType<typeof createOutputActivities>;
 
 /**
  * The generation worker: workflows plus the I/O-bound activities (provider calls, records,
@@ -36,9 +45,10 @@ export async function createGenerationWorker(deps: WorkerDeps): Promise<Worker> 
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: {
-      ...createGenerateActivities({ store: deps.store, provider: deps.provider }),
+      ...createGenerateActivities({ store: deps.store, provider: deps.provider, retryDelays: deps.retryDelays }),
       ...createBatchRecordActivities({ store: deps.store }),
       ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
+      ...deps.activityOverrides,
     },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentGenerations ?? 32,
     // Cancellation reaches an activity with its heartbeat's response: keep that latency to seconds.

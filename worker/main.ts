@@ -5,13 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { LocalBlobStore } from '../activities/blob-store.js';
+import { LocalBlobStore } from '../common/blob-store.js';
 import { clipModelConfigFromEnv, sharedClipModelProvider, terminalProgress } from '../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
-import { isArgError } from '../client/exit-codes.js';
+import { isArgError } from '../common/arg-errors.js';
 import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
 import { createGenerationWorker, createScoringWorker } from './create-workers.js';
-import { temporalConnectConfig } from './temporal-connection.js';
+import { temporalConnectConfig } from '../common/temporal-connection.js';
 
 /** Model flags override the THUMBGATE_CLIP_* / THUMBGATE_MODEL_* environment (docs/scoring.md). */
 function clipFlags() {

@@ -1,98 +1,77 @@
-import {
-  CancellationScope,
-  isCancellation,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { createScoringActivities } from '../activities/scoring/index.js';
-import { expectedImageSize, toRequestBody } from '../shared/generation-request.js';
+import type { GeneratedCandidate } from '../shared/generation.js';
 import { Ledger } from '../shared/ledger.js';
 import { seedFor } from '../shared/seeds.js';
 import { scoringTaskQueueFor } from '../shared/task-queues.js';
 import {
+  bestIndexOf,
   thumbnailCostQuery,
   type CandidateFailure,
-  type ScoredCandidate,
   type ThumbnailWorkflowInput,
   type ThumbnailWorkflowResult,
 } from '../shared/thumbnail-workflow.js';
 import { applicationFailureIn } from './failure-chain.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
 
-const recordOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } } as const;
-const { saveThumbnailResult, loadPriorLedger } =
-  proxyActivities<ReturnType<typeof createBatchRecordActivities>>(recordOptions);
+const { saveThumbnailResult, loadPriorLedger } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
+  startToCloseTimeout: '1 minute',
+  // Idempotent store calls: a store hiccup of minutes must not lose a thumbnail that was paid for.
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { maximumInterval: '30 seconds' },
+});
 
-const scoringOptions = { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } } as const;
-const { scoreCandidates } = proxyActivities<ReturnType<typeof createScoringActivities>>(scoringOptions);
+const { scoreCandidates } = proxyActivities<ReturnType<typeof createScoringActivities>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3 },
+});
 
-/** The failure type of a workflow-side error, for the parent's fatal-failure check. */
-function failureType(err: unknown): string {
-  return applicationFailureIn(err)?.type ?? (err instanceof Error ? err.name : 'Error');
+function messageOf(err: unknown): string {
+  const failure = applicationFailureIn(err);
+  if (failure) return failure.message;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
- * One thumbnail brief: its candidates generated in parallel (distinct deterministic seeds),
- * scored together in one CLIP activity call, the best kept. Every billed call is booked in a
- * ledger held in workflow state and queryable with `cost` while it runs. Whatever happens after
- * the provider was paid (scoring fails, the batch is cancelled), the result keeps its ledger.
+ * One thumbnail brief: its candidates generated in parallel (distinct deterministic seeds), scored
+ * together in one CLIP activity call, the best kept. Every billed call is booked in a ledger held in
+ * workflow state and queryable with `cost` while it runs. Whatever happens after the provider was paid
+ * (scoring fails, the batch is cancelled), the result keeps its ledger.
  */
 export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<ThumbnailWorkflowResult> {
+  const { batchId, thumbnailId, phase, request } = input;
   // A restarted batch continues the ledger of the run that failed, so calls that run paid for
   // (including billed-but-unusable ones) stay counted exactly once.
-  const prior = patched('prior-ledger')
-    ? await loadPriorLedger.executeWithOptions(
-        { ...recordOptions, summary: `earlier ledger of ${input.thumbnailId}` },
-        [{ batchId: input.batchId, thumbnailId: input.thumbnailId, phase: input.phase }]
-      )
-    : [];
+  const prior = await loadPriorLedger.executeWithOptions({ summary: `earlier ledger of ${thumbnailId}` }, [
+    { batchId, thumbnailId, phase },
+  ]);
   const ledger = new Ledger(prior);
-  setHandler(thumbnailCostQuery, () => ({
-    thumbnailId: input.thumbnailId,
-    entries: ledger.list(),
-    totals: ledger.totals,
-  }));
+  setHandler(thumbnailCostQuery, () => ({ thumbnailId, entries: ledger.list(), totals: ledger.totals }));
 
+  const generated: GeneratedCandidate[] = [];
   const failures: CandidateFailure[] = [];
-  const candidates: ScoredCandidate[] = [];
-  const result = (): ThumbnailWorkflowResult => ({
-    batchId: input.batchId,
-    thumbnailId: input.thumbnailId,
-    phase: input.phase,
-    status: candidates.length > 0 ? 'ok' : 'failed',
-    candidates,
-    failures: [...failures].sort((a, b) => a.candidateIndex - b.candidateIndex),
-    ledger: ledger.list(),
-    totals: ledger.totals,
+  const record = () => ({ batchId, thumbnailId, phase, failures, ledger: ledger.list(), totals: ledger.totals });
+  const failed = (type: string, reason: string): ThumbnailWorkflowResult => ({
+    ...record(),
+    candidates: generated.map((c) => ({ ...c, score: Number.NaN })),
+    ok: false,
+    type,
+    reason,
   });
-  const save = async (r: ThumbnailWorkflowResult): Promise<void> => {
-    if (input.saveResult === false) return;
-    await saveThumbnailResult.executeWithOptions(
-      { ...recordOptions, summary: `keep the ${input.phase} result of ${input.thumbnailId}` },
-      [r]
-    );
-  };
+  const save = (result: ThumbnailWorkflowResult) =>
+    saveThumbnailResult.executeWithOptions({ summary: `keep the ${phase} result of ${thumbnailId}` }, [result]);
 
   try {
     await Promise.all(
       Array.from({ length: input.candidates }, async (_, candidateIndex) => {
-        const seed = seedFor(input.batchId, input.thumbnailId, input.phase, candidateIndex);
+        const seed = seedFor(batchId, thumbnailId, phase, candidateIndex);
         try {
-          candidates.push(
+          generated.push(
             await generateWithRetries(
-              {
-                batchId: input.batchId,
-                thumbnailId: input.thumbnailId,
-                phase: input.phase,
-                candidateIndex,
-                params: { ...input.request, seed },
-              },
+              { batchId, thumbnailId, phase, candidateIndex, params: { ...request, seed } },
               ledger,
-              input.retry,
-              `${input.thumbnailId} ${input.phase} ${candidateIndex + 1}/${input.candidates} on ${input.request.model}`
+              `${thumbnailId} ${phase} ${candidateIndex + 1}/${input.candidates} on ${request.model}`
             )
           );
         } catch (err) {
@@ -102,71 +81,44 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
       })
     );
   } catch (err) {
-    if (isCancellation(err)) {
-      // Keep what was paid for, so a restarted batch books it; then stop as asked.
-      const partial = { ...result(), status: 'failed' as const, reason: 'cancelled' };
-      await CancellationScope.nonCancellable(() => save(partial));
-    }
+    // Keep what was paid for, so a restarted batch books it; then stop as asked.
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => save(failed('Cancelled', 'cancelled')));
     throw err;
   }
   // Completion order varies; the candidate index does not.
-  candidates.sort((a, b) => a.candidateIndex - b.candidateIndex);
+  generated.sort((a, b) => a.candidateIndex - b.candidateIndex);
+  failures.sort((a, b) => a.candidateIndex - b.candidateIndex);
 
-  const r = result();
-  if (candidates.length === 0) {
-    const first = r.failures[0];
-    r.reason = first ? `${first.type}: ${first.message}` : 'no candidates requested';
-    if (first) r.failureType = first.type;
-  } else if (input.score !== false) {
-    const size = expectedImageSize(input.request.model, toRequestBody({ ...input.request, seed: 0 }));
-    const what =
-      candidates.length === 1 ? `the ${input.phase} candidate` : `${candidates.length} ${input.phase} candidates`;
+  let result: ThumbnailWorkflowResult;
+  const first = failures[0];
+  if (generated.length === 0) {
+    result = failed(first?.type ?? 'Error', first ? `${first.type}: ${first.message}` : 'no candidates requested');
+  } else {
+    const what = generated.length === 1 ? `the ${phase} candidate` : `${generated.length} ${phase} candidates`;
     try {
       // CPU work goes to the scoring queue beside this workflow's own queue.
       const scored = await scoreCandidates.executeWithOptions(
-        {
-          ...scoringOptions,
-          taskQueue: scoringTaskQueueFor(workflowInfo().taskQueue),
-          summary: `score ${what} of ${input.thumbnailId}`,
-        },
-        [
-          {
-            prompt: input.request.prompt,
-            images: candidates.map((c) => c.image),
-            width: size.width,
-            height: size.height,
-          },
-        ]
+        { taskQueue: scoringTaskQueueFor(workflowInfo().taskQueue), summary: `score ${what} of ${thumbnailId}` },
+        [{ prompt: request.prompt, images: generated.map((c) => c.image) }]
       );
-      candidates.forEach((c, i) => {
+      const candidates = generated.map((c, i) => {
         const detail = scored.scores[i];
-        if (detail) {
-          c.score = detail.score;
-          c.scoreDetail = detail;
-        }
+        return { ...c, score: detail?.score ?? Number.NaN, ...(detail ? { scoreDetail: detail } : {}) };
       });
-      r.scorer = scored.scorer;
-      r.best = candidates.reduce(
-        (best, c, i) => ((c.score ?? -Infinity) > (candidates[best]?.score ?? -Infinity) ? i : best),
-        0
-      );
+      const best = bestIndexOf(candidates.map((c) => c.score));
+      result = { ...record(), candidates, scorer: scored.scorer, ok: true, best };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      // The drafts were paid for: report the thumbnail as failed with its ledger intact.
-      r.status = 'failed';
-      r.failureType = failureType(err);
-      const detail = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-      r.reason = `scoring failed: ${detail instanceof Error ? detail.message : String(detail)}`;
+      // The drafts were paid for: the thumbnail fails with its ledger intact.
+      result = failed(applicationFailureIn(err)?.type ?? 'Error', `scoring failed: ${messageOf(err)}`);
     }
-  } else {
-    r.best = 0;
   }
   try {
-    await save(r);
+    await save(result);
   } catch (err) {
     if (isCancellation(err)) throw err;
-    // The parent still books the ledger; only the output folder will lack this thumbnail's record.
-    r.reason = `${r.reason ? `${r.reason}; ` : ''}result not stored: ${err instanceof Error ? err.message : String(err)}`;
+    // The batch still books the ledger; without its record the thumbnail cannot be delivered.
+    return failed('ResultNotStored', `the ${phase} result could not be stored: ${messageOf(err)}`);
   }
-  return r;
+  return result;
 }

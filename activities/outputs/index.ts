@@ -8,15 +8,16 @@
  * so a retried activity rewrites the same folder with the same bytes.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { ApplicationFailure } from '@temporalio/common';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
+import { failure } from '../../shared/failures.js';
 import { formatUsd } from '../../shared/price-card.js';
+import { integerProblem } from '../../shared/validation.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 import { resultKey, resultsNamespace } from '../batch-records.js';
-import { BlobNotFoundError, type BlobStore } from '../blob-store.js';
-import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from '../atomic-file.js';
+import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
+import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from '../../common/atomic-file.js';
 import { RANDOM_WEIGHTS_HTML_NOTICE, pageHtml, rowHtml } from './contact-sheet-html.js';
 import { SHEET_MAX_ROWS, TILE_HEIGHT, TILE_WIDTH, renderContactSheet, type SheetRow } from './contact-sheet-image.js';
 import { activityHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -42,8 +43,7 @@ export { RANDOM_WEIGHTS_HTML_NOTICE } from './contact-sheet-html.js';
 export { SHEET_MAX_ROWS } from './contact-sheet-image.js';
 export { LEDGER_CSV_HEADER } from './ledger-csv.js';
 export type { ResultsLine } from './results-line.js';
-export type { BatchCounts, BatchSummary } from './summary.js';
-export { UNSAFE_OUTPUT_PATH } from './output-paths.js';
+export type { BatchSummary } from './summary.js';
 
 export interface OutputDeps {
   store: BlobStore;
@@ -75,8 +75,6 @@ export interface WriteBatchOutputsResult {
   winners: number;
 }
 
-export const INVALID_MANIFEST = 'InvalidManifest';
-
 /** Largest brief side the writer will resize to (the models top out at 2048). */
 const MAX_SIDE = 8192;
 
@@ -89,21 +87,17 @@ function parseManifest(text: string): ThumbnailBrief[] {
     try {
       brief = JSON.parse(line) as ThumbnailBrief;
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`manifest line ${i + 1} is not JSON: ${String(err)}`, INVALID_MANIFEST);
+      throw failure('InvalidManifest', `manifest line ${i + 1} is not JSON: ${String(err)}`);
     }
     // Checked before anything is written: one bad id refuses the whole folder.
     assertSafeId('thumbnail id', brief?.id);
     if (seen.has(brief.id)) {
-      throw ApplicationFailure.nonRetryable(`thumbnail id ${brief.id} appears twice in the manifest`, INVALID_MANIFEST);
+      throw failure('InvalidManifest', `thumbnail id ${brief.id} appears twice in the manifest`);
     }
     seen.add(brief.id);
-    for (const side of [brief.width, brief.height]) {
-      if (!Number.isInteger(side) || side < 1 || side > MAX_SIDE) {
-        throw ApplicationFailure.nonRetryable(
-          `brief ${brief.id} has size ${brief.width}x${brief.height}; sides must be integers from 1 to ${MAX_SIDE}`,
-          INVALID_MANIFEST
-        );
-      }
+    for (const side of ['width', 'height'] as const) {
+      const problem = integerProblem(`brief ${brief.id} ${side}`, brief[side], { min: 1, max: MAX_SIDE });
+      if (problem) throw failure('InvalidManifest', problem);
     }
     briefs.push(brief);
   });

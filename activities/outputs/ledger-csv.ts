@@ -11,6 +11,7 @@ export const LEDGER_CSV_HEADER = [
   'pricing_mode',
   'gpu_seconds',
   'cost_usd',
+  'cost_basis',
   'credits_remaining_usd',
   'request_id',
   'outcome',
@@ -40,6 +41,7 @@ export function ledgerCsvRow(entry: LedgerEntry): string {
     // Twelve significant digits drop float noise (1.1300000000000001) and keep any real precision.
     entry.gpuSeconds === undefined ? undefined : Number(entry.gpuSeconds.toPrecision(12)),
     microsToUsdExact(entry.costMicros),
+    entry.basis,
     entry.creditsRemainingMicros === undefined ? undefined : microsToUsdExact(entry.creditsRemainingMicros),
     entry.requestId,
     entry.outcome,

@@ -5,14 +5,13 @@
  */
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../../shared/failures.js';
 import { SAFE_ID_RULE, isSafeId } from '../../shared/thumbnail-brief.js';
-
-export const UNSAFE_OUTPUT_PATH = 'UnsafeOutputPath';
 
 /** Retrying cannot make a bad name good: every refusal is non-retryable. */
 export function unsafePath(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, UNSAFE_OUTPUT_PATH);
+  return failure('UnsafeOutputPath', message);
 }
 
 export function assertSafeId(kind: 'batch id' | 'thumbnail id', id: unknown): asserts id is string {

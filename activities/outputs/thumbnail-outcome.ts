@@ -5,9 +5,14 @@
  */
 import type { RerollDecision } from '../../shared/batch-workflow.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
-import { bestScoreOf, decideReroll } from '../../shared/reroll-decision.js';
+import { decideReroll } from '../../shared/reroll-decision.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
-import type { CandidateFailure, ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import {
+  bestScoreOf,
+  type CandidateFailure,
+  type ScoredCandidate,
+  type ThumbnailWorkflowResult,
+} from '../../shared/thumbnail-workflow.js';
 
 export interface CandidateView {
   phase: Phase;
@@ -44,23 +49,9 @@ export interface ThumbnailOutcome {
   randomWeights: boolean;
 }
 
-/**
- * The candidate the workflow chose as best: `result.best`, the same index `bestScoreOf` reads the score
- * from when the batch workflow ranks drafts and decides re-rolls, so the winner shown is the candidate
- * those decisions were about. Undefined for a failed result.
- */
+/** The candidate the workflow chose as best (the one its re-roll decisions were about); none for a failure. */
 export function bestIndex(result: ThumbnailWorkflowResult): number | undefined {
-  if (result.status !== 'ok' || result.candidates.length === 0) return undefined;
-  if (result.best !== undefined && result.candidates[result.best]) return result.best;
-  // Fallback, not a second opinion: the thumbnail workflow sets `best` on every `ok` result, so a record
-  // without it (or with an index naming no candidate) was not written by it — an older worker's or a
-  // hand-made one. Its images were still paid for and are usable, so pick as that workflow would have:
-  // the first highest score (the first candidate when none is scored).
-  let best = 0;
-  result.candidates.forEach((c, i) => {
-    if ((c.score ?? -Infinity) > (result.candidates[best]?.score ?? -Infinity)) best = i;
-  });
-  return best;
+  return result.ok && result.candidates[result.best] ? result.best : undefined;
 }
 
 /**
@@ -75,7 +66,7 @@ export function derivedDecision(
   reroll: ThumbnailWorkflowResult | undefined
 ): RerollDecision | undefined {
   if (!reroll) return undefined;
-  const draftScore = draft?.status === 'ok' ? bestScoreOf(draft) : undefined;
+  const draftScore = draft ? bestScoreOf(draft) : undefined;
   return draftScore === undefined ? undefined : decideReroll(id, draftScore, reroll);
 }
 
@@ -131,7 +122,7 @@ export function decideOutcome(
     return outcome;
   }
   if (draftBest === undefined) {
-    outcome.reason = draft.reason ?? 'no draft candidate could be generated';
+    outcome.reason = draft.ok ? 'no draft candidate could be generated' : draft.reason;
     return outcome;
   }
 

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { projectRoot } from '../../worker/paths.js';
+import { projectRoot } from '../../common/paths.js';
+import { withoutUndefined } from '../../shared/validation.js';
 
 /** Where the CLIP model comes from. Filled from the environment, the CLI, or a test. */
 export interface ClipModelConfig {
@@ -49,14 +50,13 @@ export function clipModelConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ClipModelConfig> = {}
 ): ClipModelConfig {
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config: ClipModelConfig = {
     modelId: env[CLIP_ENV.model]?.trim() || DEFAULT_CLIP_MODEL,
     modelDir: env[CLIP_ENV.modelDir]?.trim() || DEFAULT_MODEL_DIR,
     cacheDir: env[CLIP_ENV.cacheDir]?.trim() || DEFAULT_MODEL_CACHE,
     allowRemote: parseBoolean(CLIP_ENV.allowRemote, env[CLIP_ENV.allowRemote], true),
     quantized: parseBoolean(CLIP_ENV.quantized, env[CLIP_ENV.quantized], true),
-    ...defined,
+    ...withoutUndefined(overrides),
   };
   return { ...config, modelDir: resolve(config.modelDir), cacheDir: resolve(config.cacheDir) };
 }

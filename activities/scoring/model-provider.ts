@@ -26,11 +26,6 @@ export class ClipModelProvider {
     }
     return this.pending;
   }
-
-  /** Whether a load has started or finished (for health checks). */
-  get started(): boolean {
-    return this.pending !== undefined;
-  }
 }
 
 const perProcess = new Map<string, ClipModelProvider>();

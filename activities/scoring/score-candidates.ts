@@ -1,4 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../../shared/failures.js';
+import { integerProblem } from '../../shared/validation.js';
 import { isSha256Hex } from '../../shared/blob-ref.js';
 import {
   resolveScoreWeights,
@@ -6,22 +8,13 @@ import {
   type ScoreCandidatesResult,
   type ScoreWeights,
 } from '../../shared/scoring.js';
-import { BlobNotFoundError, type BlobStore } from '../blob-store.js';
+import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
 import { DEFAULT_AESTHETIC_PROMPTS, type AntonymPair } from './aesthetic.js';
 import { ImageRejectedError } from './decode-image.js';
 import { ClipModelUnavailableError } from './model-errors.js';
 import type { ClipModelProvider } from './model-provider.js';
 import { scoreImages } from './score-images.js';
 import { DEFAULT_TECHNICAL_WEIGHTS, type TechnicalWeights } from './technical-quality.js';
-
-/** ApplicationFailure types the scoring activity fails with; none of them is retried. */
-export const SCORING_FAILURES = {
-  invalidInput: 'ScoringInvalidInput',
-  modelUnavailable: 'ScoringModelUnavailable',
-  imageMissing: 'ScoringImageMissing',
-  invalidImage: 'ScoringInvalidImage',
-  wrongImageSize: 'ScoringWrongImageSize',
-} as const;
 
 export interface ScoringDeps {
   store: BlobStore;
@@ -34,7 +27,7 @@ export interface ScoringDeps {
 }
 
 function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, SCORING_FAILURES.invalidInput);
+  return failure('ScoringInvalidInput', message);
 }
 
 function validate(input: ScoreCandidatesInput): void {
@@ -50,11 +43,12 @@ function validate(input: ScoreCandidatesInput): void {
       throw invalidInput(`images[${i}].sha256 must be lower-case hex sha256, got ${JSON.stringify(ref?.sha256)}`);
     }
   });
+  if ((input.width === undefined) !== (input.height === undefined)) {
+    throw invalidInput('width and height go together: give both or neither');
+  }
   for (const side of ['width', 'height'] as const) {
-    const v = input[side];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw invalidInput(`${side} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
+    const problem = input[side] === undefined ? undefined : integerProblem(side, input[side], { min: 1 });
+    if (problem) throw invalidInput(problem);
   }
 }
 
@@ -80,7 +74,7 @@ export function createScoringActivities(deps: ScoringDeps) {
     const [model, images] = await Promise.all([
       deps.model.get().catch((err: unknown) => {
         if (err instanceof ClipModelUnavailableError) {
-          throw ApplicationFailure.nonRetryable(err.message, SCORING_FAILURES.modelUnavailable);
+          throw failure('ScoringModelUnavailable', err.message);
         }
         throw err;
       }),
@@ -90,7 +84,7 @@ export function createScoringActivities(deps: ScoringDeps) {
             return { bytes: await deps.store.get(ref), sha256: ref.sha256 };
           } catch (err) {
             if (err instanceof BlobNotFoundError) {
-              throw ApplicationFailure.nonRetryable(`images[${i}]: ${err.message}`, SCORING_FAILURES.imageMissing);
+              throw failure('ScoringImageMissing', `images[${i}]: ${err.message}`);
             }
             throw err;
           }
@@ -98,11 +92,14 @@ export function createScoringActivities(deps: ScoringDeps) {
       ),
     ]);
     try {
-      return await scoreImages(model, input.prompt, images, input, { weights, aestheticPrompts, technicalWeights });
+      const expected =
+        input.width !== undefined && input.height !== undefined
+          ? { width: input.width, height: input.height }
+          : undefined;
+      return await scoreImages(model, input.prompt, images, expected, { weights, aestheticPrompts, technicalWeights });
     } catch (err) {
       if (err instanceof ImageRejectedError) {
-        const type = err.problem === 'wrong-size' ? SCORING_FAILURES.wrongImageSize : SCORING_FAILURES.invalidImage;
-        throw ApplicationFailure.nonRetryable(err.message, type);
+        throw failure(err.problem === 'wrong-size' ? 'ScoringWrongImageSize' : 'ScoringInvalidImage', err.message);
       }
       throw err;
     }

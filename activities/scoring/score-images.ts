@@ -32,7 +32,7 @@ export async function scoreImages(
   model: ClipModel,
   prompt: string,
   images: readonly EncodedImage[],
-  expected: { width: number; height: number },
+  expected: { width: number; height: number } | undefined,
   options: ScoringOptions
 ): Promise<ScoreCandidatesResult> {
   const decoded = await Promise.all(

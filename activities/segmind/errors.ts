@@ -1,30 +1,15 @@
+/**
+ * Segmind's answers mapped onto thumbgate's provider-neutral failure types (shared/failures.ts): this
+ * file is the only place that knows Segmind's status codes; nothing past the activity boundary does.
+ */
 import type { BilledCall } from '../../shared/generation.js';
-
-/** Failure kinds; also the ApplicationFailure `type` the workflow sees. */
-export type SegmindErrorKind =
-  | 'SegmindKeyRejected'
-  | 'SegmindInsufficientCredits'
-  | 'SegmindInvalidRequest'
-  | 'SegmindModelNotFound'
-  | 'SegmindRateLimited'
-  | 'SegmindServerError'
-  | 'SegmindTimeout'
-  | 'SegmindConnectionError'
-  | 'SegmindBadImage';
-
-const NON_RETRYABLE: ReadonlySet<SegmindErrorKind> = new Set([
-  'SegmindKeyRejected',
-  'SegmindInsufficientCredits',
-  'SegmindInvalidRequest',
-  'SegmindModelNotFound',
-]);
+import { FAILURES, type FailureType } from '../../shared/failures.js';
 
 export interface SegmindErrorInit {
   status?: number;
   retryAfterMs?: number;
   /** Set when the provider charged for the call even though it failed (e.g. a truncated image). */
   billed?: BilledCall;
-  cause?: unknown;
 }
 
 /** A failed provider call. Messages never contain the API key (the client redacts them). */
@@ -34,11 +19,11 @@ export class SegmindError extends Error {
   readonly billed?: BilledCall;
 
   constructor(
-    readonly kind: SegmindErrorKind,
+    readonly type: FailureType,
     message: string,
     init: SegmindErrorInit = {}
   ) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    super(message);
     this.name = 'SegmindError';
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
@@ -46,28 +31,30 @@ export class SegmindError extends Error {
   }
 
   get retryable(): boolean {
-    return !NON_RETRYABLE.has(this.kind);
+    return FAILURES[this.type].retryable;
   }
 }
 
-/** Maps an HTTP error status to a failure kind and the fix an operator needs. */
-export function classifyStatus(status: number): { kind: SegmindErrorKind; hint: string } {
-  if (status === 401 || status === 403) {
-    return { kind: 'SegmindKeyRejected', hint: 'check SEGMIND_API_KEY in the worker environment' };
-  }
-  if (status === 402) return { kind: 'SegmindInsufficientCredits', hint: 'top up Segmind credits' };
-  if (status === 404) return { kind: 'SegmindModelNotFound', hint: 'check the model slug against the price card' };
-  if (status === 400 || status === 406 || status === 422) {
-    return { kind: 'SegmindInvalidRequest', hint: 'fix the request; retrying will not help' };
-  }
-  if (status === 408) return { kind: 'SegmindTimeout', hint: 'retrying' };
-  if (status === 429) return { kind: 'SegmindRateLimited', hint: 'backing off' };
-  return { kind: 'SegmindServerError', hint: 'retrying' };
-}
+/** Segmind's HTTP error statuses (its documented codes), by failure type; anything else is a server error. */
+const STATUS_TYPES: Readonly<Record<number, FailureType>> = {
+  400: 'ProviderInvalidRequest',
+  401: 'ProviderKeyRejected',
+  402: 'ProviderOutOfCredits',
+  403: 'ProviderKeyRejected',
+  404: 'ProviderModelNotFound',
+  406: 'ProviderInvalidRequest',
+  408: 'ProviderTimeout',
+  422: 'ProviderInvalidRequest',
+  429: 'ProviderRateLimited',
+};
 
-/** Segmind answers 406 both for a bad content type and for an empty balance; only the body tells them apart. */
-export function refine406(body: string): SegmindErrorKind {
-  return /credit|balance|spend limit/i.test(body) ? 'SegmindInsufficientCredits' : 'SegmindInvalidRequest';
+/**
+ * The failure type of an HTTP error answer. Segmind answers 406 both for a bad content type and for
+ * an empty balance; only the body tells them apart.
+ */
+export function classifyStatus(status: number, body = ''): FailureType {
+  if (status === 406 && /credit|balance|spend limit/i.test(body)) return 'ProviderOutOfCredits';
+  return STATUS_TYPES[status] ?? 'ProviderServerError';
 }
 
 /**

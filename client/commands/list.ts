@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../../shared/search-attributes.js';
+import { parseInteger } from '../../shared/validation.js';
 import { connectTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { table, type Output } from '../output.js';
@@ -9,10 +10,8 @@ export const listUsage = 'thumbgate list [--limit N] [--json]';
 /** Recent batches from visibility, with the spend and stage the workflows publish as search attributes. */
 export async function list(argv: string[], out: Output): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, limit: { type: 'string' } } });
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new CliError(EXIT.invalidInput, `--limit must be a positive integer, got ${JSON.stringify(values.limit)}`);
-  }
+  const limit = values.limit === undefined ? 20 : parseInteger('--limit', values.limit, { min: 1 });
+  if (typeof limit !== 'number') throw new CliError(EXIT.invalidInput, limit.problem);
   const temporal = await connectTemporal();
   try {
     const rows: {

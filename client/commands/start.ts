@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { LocalBlobStore } from '../../activities/blob-store.js';
+import { LocalBlobStore } from '../../common/blob-store.js';
 import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
-import { defaultStoreDir } from '../../worker/paths.js';
+import { defaultStoreDir } from '../../common/paths.js';
 import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
 import { connectTemporal, uiLink } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
@@ -12,7 +12,8 @@ import type { Output } from '../output.js';
 
 export const startUsage = `thumbgate start --manifest FILE [--batch-id ID] [--wait] [--json]
   [--candidates N] [--draft-model M] [--draft-steps N] [--reroll-model M]
-  [--reroll-fraction F] [--max-in-flight N] [--size WxH]`;
+  [--reroll-fraction F] [--max-in-flight N] [--size WxH]
+  [--max-consecutive-unusable N] [--max-unusable-share F]`;
 
 /** Validates everything first; only a fully valid manifest and options start (or attach to) a batch. */
 export async function start(argv: string[], out: Output): Promise<ExitCode> {

@@ -49,7 +49,8 @@ describe('emulator: billing and credits', () => {
     }
     const log = emulator.billing();
     expect(log).toHaveLength(calls.length);
-    expect(log.every((e) => e.outcome === 'ok')).toBe(true);
+    expect(log.every((e) => e.outcome === 'ok' && e.api === 'v1')).toBe(true);
+    expect(log.every((e) => e.acceptedAt === e.at && e.acceptedAt > 0)).toBe(true);
     expect(log.map((e) => e.costMicros).reduce((a, b) => a + b, 0)).toBe(headerSum);
     expect(emulator.totalBilledMicros()).toBe(headerSum);
     expect(emulator.credits()).toBe(START - headerSum);

@@ -50,18 +50,18 @@ describe('emulator ↔ SegmindClient contract', () => {
     emulator.faults.retryAfterSeconds = 3;
     emulator.faults.script({ kind: '429' }, { kind: '503' }, { kind: '401' }, { kind: '406' }, { kind: 'hang' });
     const rate = await failure(client.generate(params(1)));
-    expect([rate.kind, rate.retryAfterMs]).toEqual(['SegmindRateLimited', 3_000]);
-    expect((await failure(client.generate(params(1)))).kind).toBe('SegmindServerError');
-    expect((await failure(client.generate(params(1)))).kind).toBe('SegmindKeyRejected');
-    expect((await failure(client.generate(params(1)))).kind).toBe('SegmindInsufficientCredits');
-    expect((await failure(client.generate(params(1)))).kind).toBe('SegmindTimeout');
+    expect([rate.type, rate.retryAfterMs]).toEqual(['ProviderRateLimited', 3_000]);
+    expect((await failure(client.generate(params(1)))).type).toBe('ProviderServerError');
+    expect((await failure(client.generate(params(1)))).type).toBe('ProviderKeyRejected');
+    expect((await failure(client.generate(params(1)))).type).toBe('ProviderOutOfCredits');
+    expect((await failure(client.generate(params(1)))).type).toBe('ProviderTimeout');
     expect(emulator.billing()).toEqual([]);
   });
 
-  test('a truncated image is a billed SegmindBadImage', async () => {
+  test('a truncated image is a billed ProviderBadImage', async () => {
     emulator.faults.script({ kind: 'truncate' });
     const err = await failure(client.generate(params(2)));
-    expect(err.kind).toBe('SegmindBadImage');
+    expect(err.type).toBe('ProviderBadImage');
     const [entry] = emulator.billing();
     expect(entry?.outcome).toBe('truncated');
     expect(err.billed).toMatchObject({ requestId: entry!.requestId, costMicros: entry!.costMicros });
@@ -69,9 +69,9 @@ describe('emulator ↔ SegmindClient contract', () => {
 
   test('content-policy rejections and empty balances are permanent', async () => {
     const policy = await failure(client.generate({ ...params(3), prompt: 'gore compilation' }));
-    expect([policy.kind, policy.retryable]).toEqual(['SegmindInvalidRequest', false]);
+    expect([policy.type, policy.retryable]).toEqual(['ProviderInvalidRequest', false]);
     emulator.setCredits(0);
     const broke = await failure(client.generate(params(3)));
-    expect([broke.kind, broke.retryable]).toEqual(['SegmindInsufficientCredits', false]);
+    expect([broke.type, broke.retryable]).toEqual(['ProviderOutOfCredits', false]);
   });
 });

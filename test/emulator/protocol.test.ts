@@ -1,6 +1,4 @@
 import sharp from 'sharp';
-import { expectedImageSize } from '../../shared/generation-request.js';
-import { usdToMicros } from '../../shared/price-card.js';
 import { createEmulator, type Emulator } from '../../emulator/server.js';
 import { jsonError, post, schnell } from './helpers.js';
 
@@ -56,10 +54,10 @@ describe('emulator: Segmind v1 protocol', () => {
   });
 
   test('invalid parameters are 400 naming every bad field', async () => {
-    const reply = await post(emulator, 'flux-schnell', schnell(1, { width: 450, steps: 12, guidance: 3 }));
+    const reply = await post(emulator, 'flux-schnell', schnell(1, { width: 4000, steps: 12, guidance: 3 }));
     expect(reply.status).toBe(400);
     const error = jsonError(reply);
-    expect(error).toMatch(/width must be a multiple of 16/);
+    expect(error).toMatch(/width must be an integer from 256 to 2048, got 4000/);
     expect(error).toMatch(/steps must be an integer from 1 to 8/);
     expect(error).toMatch(/guidance is not a parameter of flux-schnell/);
 
@@ -103,11 +101,19 @@ describe('emulator: Segmind v1 protocol', () => {
     expect(reply.headers['x-generation-time']).toMatch(/^\d+\.\d{3}$/);
     const meta = await sharp(reply.bytes, { failOn: 'truncated' }).metadata();
     expect(meta.format).toBe('jpeg');
-    expect({ width: meta.width, height: meta.height }).toEqual(expectedImageSize('flux-schnell', body));
-    expect(usdToMicros(Number(reply.headers['x-remaining-credits']))).toBe(emulator.credits());
+    expect({ width: meta.width, height: meta.height }).toEqual({ width: 448, height: 256 });
+    expect(Math.round(Number(reply.headers['x-remaining-credits']) * 1e6)).toBe(emulator.credits());
   });
 
-  test('pro models size by aspect ratio and honour output_format png', async () => {
+  test('width/height that are not multiples of 16 are rounded by the provider, not refused', async () => {
+    const reply = await post(emulator, 'flux-schnell', schnell(1, { width: 450, height: 265 }));
+    expect(reply.status).toBe(200);
+    const meta = await sharp(reply.bytes).metadata();
+    expect([meta.width, meta.height]).toEqual([448, 272]);
+    expect(emulator.billing()[0]).toMatchObject({ width: 448, height: 272 });
+  });
+
+  test('pro models size by aspect ratio from the provider table and honour output_format png', async () => {
     const body = { prompt: 'studio portrait of a chef', seed: 7, aspect_ratio: '16:9', output_format: 'png' };
     const reply = await post(emulator, 'flux-1.1-pro', body);
     expect(reply.status).toBe(200);
@@ -115,7 +121,9 @@ describe('emulator: Segmind v1 protocol', () => {
     expect(reply.headers['x-cost']).toBe('0.050000');
     const meta = await sharp(reply.bytes).metadata();
     expect(meta.format).toBe('png');
-    expect({ width: meta.width, height: meta.height }).toEqual(expectedImageSize('flux-1.1-pro', body));
+    // The provider's bucket (multiples of 32 near 1 MP), not "16:9 at exactly 1 MP".
+    expect({ width: meta.width, height: meta.height }).toEqual({ width: 1344, height: 768 });
+    expect(emulator.outputSize('flux-1.1-pro', body)).toEqual({ width: 1344, height: 768 });
   });
 
   test('a body without a seed gets one, reported in x-seed-value', async () => {

@@ -15,12 +15,13 @@ import {
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { LocalBlobStore } from '../../activities/blob-store.js';
+import { LocalBlobStore } from '../../common/blob-store.js';
 import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../../activities/segmind/client.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
-import { createGenerationWorker, createScoringWorker } from '../../worker/create-workers.js';
-import { projectRoot, workflowsPath } from '../../worker/paths.js';
+import type { RetryDelays } from '../../shared/retry.js';
+import { createGenerationWorker, createScoringWorker, type WorkerDeps } from '../../worker/create-workers.js';
+import { projectRoot, workflowsPath } from '../../common/paths.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -56,6 +57,10 @@ export interface PipelineOptions {
   scoring?: boolean;
   /** The scoring worker's model; defaults to the committed tiny CLIP. */
   clipModelId?: string;
+  /** Worker-side back-off between provider attempts (tests that retry want it short). */
+  retryDelays?: RetryDelays;
+  /** Stand-ins for some generation-worker activities. */
+  activityOverrides?: WorkerDeps['activityOverrides'];
 }
 
 export interface Pipeline {
@@ -93,6 +98,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       provider,
       outDir,
       workflowBundle: await workflowBundleReady,
+      ...(options.retryDelays ? { retryDelays: options.retryDelays } : {}),
+      ...(options.activityOverrides ? { activityOverrides: options.activityOverrides } : {}),
     }),
   ];
   if (options.scoring !== false) {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createOutputActivities, type BatchSummary, type ResultsLine } from '../../activities/outputs/index.js';
 import { bestIndex, decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
 import type { RerollDecision } from '../../shared/batch-workflow.js';
-import { bestScoreOf, decideReroll } from '../../shared/reroll-decision.js';
+import { decideReroll } from '../../shared/reroll-decision.js';
+import { bestScoreOf } from '../../shared/thumbnail-workflow.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 import { BATCH_ID, BatchBuilder, COLOURS, standardBatch, tempRoot, type Fixture } from './fixtures.js';
 import { closeTo, hashTree, meanColour } from './helpers.js';
@@ -56,7 +57,7 @@ describe('writeBatchOutputs with an empty rerolls list but stored re-roll result
       { colour: grey, score: 0.1 },
       { colour: blue, score: 0.15 },
     ]);
-    rerolls.failed = await b.failedResult('failed', 'reroll', 'SegmindInvalidRequest: NSFW filter', true);
+    rerolls.failed = await b.failedResult('failed', 'reroll', 'ProviderInvalidRequest: NSFW filter', true);
 
     b.brief('plain');
     await b.result('plain', 'draft', [{ colour: green, score: 0.9 }]);
@@ -74,7 +75,7 @@ describe('writeBatchOutputs with an empty rerolls list but stored re-roll result
     expect(expected.get('higher')).toMatchObject({ winner: 'reroll', draftScore: 0.24, rerollScore: 0.61 });
     expect(expected.get('lower')).toMatchObject({ winner: 'draft', draftScore: 0.35, rerollScore: 0.28 });
     expect(expected.get('failed')).toMatchObject({ winner: 'draft', draftScore: 0.15 });
-    expect(expected.get('failed')!.reason).toContain('re-roll failed (SegmindInvalidRequest: NSFW filter)');
+    expect(expected.get('failed')!.reason).toContain('re-roll failed (ProviderInvalidRequest: NSFW filter)');
   });
 
   test('results.jsonl carries each decision, its winner and reason', async () => {
@@ -138,14 +139,14 @@ test('the standard batch gives the same folder with its full rerolls list and wi
 });
 
 describe('the best candidate is the one the workflow chose', () => {
-  const result = (best: number | undefined, scores: (number | undefined)[]) =>
+  const result = (best: number, scores: number[]) =>
     ({
       batchId: 'b',
       thumbnailId: 't',
       phase: 'draft',
-      status: 'ok',
+      ok: true,
       candidates: scores.map((score) => ({ score })),
-      ...(best !== undefined ? { best } : {}),
+      best,
       failures: [],
       ledger: [],
       totals: {},
@@ -158,14 +159,18 @@ describe('the best candidate is the one the workflow chose', () => {
     expect(decideOutcome(brief, draft, undefined, undefined).winner).toMatchObject({ phase: 'draft', index: 0 });
   });
 
-  test('without `best` the first highest score is the fallback, and no re-roll decision is derived', () => {
-    expect(bestIndex(result(undefined, [0.4, 0.5, 0.5]))).toBe(1);
-    expect(bestIndex(result(undefined, [undefined, undefined]))).toBe(0);
-    const reroll = { ...result(0, [0.9]), phase: 'reroll' } as ThumbnailWorkflowResult;
-    const outcome = decideOutcome(brief, result(undefined, [0.4, 0.5]), reroll, undefined);
-    // No best draft score to compare with: the workflow would not have re-rolled it; the draft stands.
-    expect(outcome.decision).toBeUndefined();
-    expect(outcome.winner).toMatchObject({ phase: 'draft', index: 1 });
+  test('a failed result has no best candidate, whatever it generated', () => {
+    const failed = {
+      ...result(0, [0.4]),
+      ok: false,
+      type: 'ScoringModelUnavailable',
+      reason: 'scoring failed: no model',
+    } as unknown as ThumbnailWorkflowResult;
+    expect(bestIndex(failed)).toBeUndefined();
+    expect(decideOutcome(brief, failed, undefined, undefined)).toMatchObject({
+      status: 'failed',
+      reason: 'scoring failed: no model',
+    });
   });
 
   test('a listed decision wins over the stored results', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { resultKey, resultsNamespace } from '../../activities/batch-records.js';
-import { LocalBlobStore } from '../../activities/blob-store.js';
+import { LocalBlobStore } from '../../common/blob-store.js';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
@@ -15,7 +15,7 @@ import { addToTotals, emptyTotals, type LedgerTotals } from '../../shared/ledger
 import type { FluxModel } from '../../shared/price-card.js';
 import type { CandidateScore, ScorerInfo } from '../../shared/scoring.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
-import type { ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { bestIndexOf, type ScoredCandidate, type ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 
 export const BATCH_ID = 'batch-7';
 export type Rgb = [number, number, number];
@@ -120,6 +120,7 @@ export class BatchBuilder {
           pricingMode: phase === 'draft' ? 'gpu-second' : 'flat',
           ...(phase === 'draft' ? { gpuSeconds: 0.913 } : {}),
           costMicros: cost(0.913),
+          basis: 'provider',
           attempt,
           creditsRemainingMicros: 9_000_000,
           outcome: 'unusable',
@@ -133,6 +134,7 @@ export class BatchBuilder {
         pricingMode: phase === 'draft' ? ('gpu-second' as const) : ('flat' as const),
         ...(phase === 'draft' ? { gpuSeconds } : {}),
         costMicros: cost(gpuSeconds),
+        basis: 'provider' as const,
         creditsRemainingMicros: 8_500_000,
       };
       book({ ...billed, thumbnailId: id, phase, candidateIndex: i, attempt, outcome: 'image' });
@@ -154,14 +156,13 @@ export class BatchBuilder {
         scoreDetail: detail(i, image.sha256, spec.score, this.randomWeights),
       });
     }
-    const scores = candidates.map((c) => c.score ?? -1);
     const result: ThumbnailWorkflowResult = {
       batchId: BATCH_ID,
       thumbnailId: id,
       phase,
-      status: 'ok',
+      ok: true,
       candidates,
-      best: scores.indexOf(Math.max(...scores)),
+      best: bestIndexOf(candidates.map((c) => c.score)),
       scorer: scorer(this.randomWeights),
       failures: [],
       ledger,
@@ -189,6 +190,7 @@ export class BatchBuilder {
         pricingMode: 'gpu-second',
         gpuSeconds: 1.234,
         costMicros: Math.round(1.234 * 7200),
+        basis: 'provider',
         attempt: 1,
         outcome: 'unusable',
       };
@@ -199,10 +201,11 @@ export class BatchBuilder {
       batchId: BATCH_ID,
       thumbnailId: id,
       phase,
-      status: 'failed',
+      ok: false,
+      type: 'ProviderInvalidRequest',
       reason,
       candidates: [],
-      failures: [{ candidateIndex: 0, type: 'SegmindInvalidRequest', message: reason, attempts: 1 }],
+      failures: [{ candidateIndex: 0, type: 'ProviderInvalidRequest', message: reason, attempts: 1 }],
       ledger,
       totals,
     });
@@ -221,7 +224,7 @@ export class BatchBuilder {
     );
     const totals: LedgerTotals = emptyTotals();
     for (const r of this.results) for (const e of r.ledger) addToTotals(totals, e);
-    const usable = this.results.filter((r) => r.phase === 'draft' && r.status === 'ok').length;
+    const usable = this.results.filter((r) => r.phase === 'draft' && r.ok).length;
     const n = this.briefs.length;
     const cost: BatchCost = {
       batchId: BATCH_ID,
@@ -320,7 +323,7 @@ export async function standardBatch(randomWeights = true): Promise<Fixture> {
   });
 
   b.brief('delta');
-  await b.failedResult('delta', 'draft', 'SegmindInvalidRequest: prompt was rejected', true);
+  await b.failedResult('delta', 'draft', 'ProviderInvalidRequest: prompt was rejected', true);
 
   b.brief('echo');
   // No record at all: the thumbnail workflow failed before saving.

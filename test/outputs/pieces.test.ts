@@ -32,10 +32,11 @@ test('CSV fields are quoted only when needed', () => {
       pricingMode: 'gpu-second',
       gpuSeconds: 1.1300000000000001,
       costMicros: 8136,
+      basis: 'provider',
       attempt: 1,
       outcome: 'image',
     })
-  ).toBe('t,draft,0,1,flux-schnell,gpu-second,1.13,0.008136,,r1,image\r\n');
+  ).toBe('t,draft,0,1,flux-schnell,gpu-second,1.13,0.008136,provider,,r1,image\r\n');
 });
 
 test('paths are confined to the batch folder', () => {
@@ -70,7 +71,7 @@ test('a re-roll decision whose result is gone keeps the best draft and says so',
     batchId: 'b',
     thumbnailId: 't',
     phase: 'draft',
-    status: 'ok',
+    ok: true,
     candidates: [{ score: 0.1 }, { score: 0.3 }],
     best: 1,
     failures: [],

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { UNSAFE_OUTPUT_PATH, createOutputActivities, type ResultsLine } from '../../activities/outputs/index.js';
+import { createOutputActivities, type ResultsLine } from '../../activities/outputs/index.js';
 import { BatchBuilder, COLOURS, standardBatch, tempRoot, type Fixture } from './fixtures.js';
 
 async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -37,7 +37,7 @@ describe('writeBatchOutputs refuses paths outside the output folder', () => {
       const err = await refusal(
         writer(f)({ batchId, manifest: f.manifest, rerolls: [], cost: f.cost, workflowId: 'wf' })
       );
-      expect(err.type).toBe(UNSAFE_OUTPUT_PATH);
+      expect(err.type).toBe('UnsafeOutputPath');
       expect(await writtenOutsideStore(f.root)).toEqual([]);
     }
   );
@@ -55,7 +55,7 @@ describe('writeBatchOutputs refuses paths outside the output folder', () => {
         const err = await refusal(
           writer(bad)({ batchId: 'batch-7', manifest: bad.manifest, rerolls: [], cost: bad.cost, workflowId: 'wf' })
         );
-        expect(err.type).toBe(UNSAFE_OUTPUT_PATH);
+        expect(err.type).toBe('UnsafeOutputPath');
         expect(await writtenOutsideStore(root)).toEqual([]);
       } finally {
         await rm(root, { recursive: true, force: true });
@@ -71,7 +71,7 @@ describe('writeBatchOutputs refuses paths outside the output folder', () => {
     const err = await refusal(
       writer(f)({ batchId: 'batch-7', manifest: f.manifest, rerolls: f.rerolls, cost: f.cost, workflowId: 'wf' })
     );
-    expect(err.type).toBe(UNSAFE_OUTPUT_PATH);
+    expect(err.type).toBe('UnsafeOutputPath');
     expect(await readdir(elsewhere)).toEqual([]);
   });
 

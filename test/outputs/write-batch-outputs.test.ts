@@ -122,9 +122,9 @@ describe('writeBatchOutputs on a finished batch', () => {
     expect(delta).toMatchObject({
       status: 'failed',
       winner: null,
-      reason: 'SegmindInvalidRequest: prompt was rejected',
+      reason: 'ProviderInvalidRequest: prompt was rejected',
     });
-    expect(delta.failures).toEqual([expect.objectContaining({ phase: 'draft', type: 'SegmindInvalidRequest' })]);
+    expect(delta.failures).toEqual([expect.objectContaining({ phase: 'draft', type: 'ProviderInvalidRequest' })]);
     expect(delta.cost).toMatchObject({ calls: 1, costMicros: 8885 });
 
     expect(echo).toMatchObject({ status: 'failed', winner: null, candidates: [], cost: { calls: 0, costMicros: 0 } });
@@ -187,7 +187,7 @@ describe('writeBatchOutputs on a finished batch', () => {
       .image.sha256;
     expect(figure(charlieReroll)?.[1]).toBe('reroll');
     expect((html.match(/★ winner/g) ?? []).length).toBe(3);
-    expect(html).toContain('failed: SegmindInvalidRequest: prompt was rejected');
+    expect(html).toContain('failed: ProviderInvalidRequest: prompt was rejected');
     // Header: batch totals, cost per usable thumbnail and the counterfactuals.
     expect(html).toContain('cost per usable thumbnail');
     expect(html).toContain('everything on flux-1.1-pro');

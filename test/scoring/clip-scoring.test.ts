@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { LocalBlobStore } from '../../activities/blob-store.js';
+import { LocalBlobStore } from '../../common/blob-store.js';
 import {
   ClipModelProvider,
-  SCORING_FAILURES,
   createScoringActivities,
   loadClipModel,
   type ClipModelConfig,
@@ -153,7 +152,7 @@ describe('scoreCandidates on the tiny random-weight CLIP', () => {
     });
     for (const s of aestheticOnly.scores) expect(s.score).toBeCloseTo(s.aesthetic, 12);
     const bad = await failureOf(scoreCandidates({ ...input(refs.slice(0, 1)), weights: { technical: -1 } }));
-    expect(bad.type).toBe(SCORING_FAILURES.invalidInput);
+    expect(bad.type).toBe('ScoringInvalidInput');
   });
 });
 
@@ -163,7 +162,7 @@ describe('scoreCandidates failures', () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider(missing) });
     const failure = await failureOf(scoreCandidates(input(refs.slice(0, 1))));
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.type).toBe(SCORING_FAILURES.modelUnavailable);
+    expect(failure.type).toBe('ScoringModelUnavailable');
     expect(failure.message).toContain('"no-such-clip"');
     expect(failure.message).toContain(join(root, 'models', 'no-such-clip'));
     expect(failure.message).toContain(join(missing.cacheDir, 'no-such-clip'));
@@ -177,7 +176,7 @@ describe('scoreCandidates failures', () => {
     const failure = await failureOf(
       createScoringActivities({ store, model: countingProvider(partial) }).scoreCandidates(input(refs.slice(0, 1)))
     );
-    expect(failure.type).toBe(SCORING_FAILURES.modelUnavailable);
+    expect(failure.type).toBe('ScoringModelUnavailable');
     expect(failure.message).toMatch(/missing onnx\/vision_model\.onnx, onnx\/text_model\.onnx/);
   });
 
@@ -185,11 +184,11 @@ describe('scoreCandidates failures', () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
     const text = await store.put(Buffer.from('{"error":"quota exceeded"}'), 'image/png');
     const notImage = await failureOf(scoreCandidates(input([refs[0]!, text])));
-    expect(notImage).toMatchObject({ nonRetryable: true, type: SCORING_FAILURES.invalidImage });
+    expect(notImage).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidImage' });
     expect(notImage.message).toContain('image 1');
     const small = await store.put(await wrongSizePng(), 'image/png');
     const wrongSize = await failureOf(scoreCandidates(input([small])));
-    expect(wrongSize).toMatchObject({ nonRetryable: true, type: SCORING_FAILURES.wrongImageSize });
+    expect(wrongSize).toMatchObject({ nonRetryable: true, type: 'ScoringWrongImageSize' });
     expect(wrongSize.message).toContain(`is 320x240, expected ${WIDTH}x${HEIGHT}`);
   });
 
@@ -197,13 +196,13 @@ describe('scoreCandidates failures', () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
     const ghost = { sha256: 'f'.repeat(64), bytes: 1, contentType: 'image/png' };
     const failure = await failureOf(scoreCandidates(input([ghost])));
-    expect(failure).toMatchObject({ nonRetryable: true, type: SCORING_FAILURES.imageMissing });
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringImageMissing' });
   });
 
   test('bad input fails non-retryably', async () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
     const failure = await failureOf(scoreCandidates({ ...input(refs.slice(0, 1)), width: 0 }));
-    expect(failure).toMatchObject({ nonRetryable: true, type: SCORING_FAILURES.invalidInput });
+    expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidInput' });
     expect(loads).toBe(0);
   });
 });

@@ -13,13 +13,8 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { LocalBlobStore } from '../../activities/blob-store.js';
-import {
-  ClipModelProvider,
-  SCORING_FAILURES,
-  SCORING_WORKER_OPTIONS,
-  createScoringActivities,
-} from '../../activities/scoring/index.js';
+import { LocalBlobStore } from '../../common/blob-store.js';
+import { ClipModelProvider, SCORING_WORKER_OPTIONS, createScoringActivities } from '../../activities/scoring/index.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import type { ScoreCandidatesInput } from '../../shared/scoring.js';
 import { HEIGHT, WIDTH, blurredScenePng, scenePng, wrongSizePng } from './fixtures.js';
@@ -104,7 +99,7 @@ test('a wrong-size image fails the activity once, without retries, with its type
   expect(activityFailure).toBeInstanceOf(ActivityFailure);
   const cause = (activityFailure as ActivityFailure).cause as ApplicationFailure;
   expect(cause).toBeInstanceOf(ApplicationFailure);
-  expect(cause.type).toBe(SCORING_FAILURES.wrongImageSize);
+  expect(cause.type).toBe('ScoringWrongImageSize');
   expect(cause.nonRetryable).toBe(true);
   expect(calls).toBe(1);
 });

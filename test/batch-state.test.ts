@@ -1,0 +1,272 @@
+/**
+ * The batch's rules without a server: the bottom-tenth selection the workflow runs, re-roll
+ * decisions, failure bookkeeping, stops, phases and carried state.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { resolveBatchOptions } from '../shared/batch-options.js';
+import type { BatchWorkflowInput } from '../shared/batch-workflow.js';
+import { emptyTotals } from '../shared/ledger.js';
+import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { BatchState, validateBatchInput } from '../workflows/batch-state.js';
+
+function input(thumbnails: number, overrides: Partial<BatchWorkflowInput> = {}): BatchWorkflowInput {
+  return {
+    batchId: 'unit',
+    manifest: { sha256: 'a'.repeat(64), bytes: 1, contentType: 'application/x-ndjson' },
+    thumbnails,
+    options: resolveBatchOptions({ rerollFraction: 0.1 }),
+    ...overrides,
+  };
+}
+
+let calls = 0;
+function scored(id: string, score: number, phase: 'draft' | 'reroll' = 'draft'): ThumbnailWorkflowResult {
+  const totals = emptyTotals();
+  totals.calls = 1;
+  totals.costMicros = 8_000;
+  totals.byPhase[phase] = { calls: 1, costMicros: 8_000 };
+  calls += 1;
+  return {
+    ok: true,
+    best: 0,
+    batchId: 'unit',
+    thumbnailId: id,
+    phase,
+    candidates: [
+      {
+        batchId: 'unit',
+        thumbnailId: id,
+        phase,
+        candidateIndex: 0,
+        candidateKey: `k${calls}`,
+        image: { sha256: 'b'.repeat(64), bytes: 1, contentType: 'image/jpeg' },
+        width: 1,
+        height: 1,
+        model: 'flux-schnell',
+        seed: 1,
+        billed: {
+          requestId: `r${calls}`,
+          model: 'flux-schnell',
+          pricingMode: 'gpu-second',
+          costMicros: 8_000,
+          basis: 'provider',
+        },
+        attempt: 1,
+        reused: false,
+        score,
+      },
+    ],
+    failures: [],
+    ledger: [],
+    totals,
+  };
+}
+
+function failed(id: string, type: string, phase: 'draft' | 'reroll' = 'draft'): ThumbnailWorkflowResult {
+  return {
+    ok: false,
+    type,
+    reason: `${type}: it went wrong`,
+    batchId: 'unit',
+    thumbnailId: id,
+    phase,
+    candidates: [],
+    failures: [{ candidateIndex: 0, type, message: 'it went wrong', attempts: 1 }],
+    ledger: [],
+    totals: emptyTotals(),
+  };
+}
+
+/** Drafts `scores` in one run and returns the re-roll queue the state picks. */
+function bottomOf(scores: Record<string, number>, fraction: number): string[] {
+  const ids = Object.keys(scores);
+  const state = new BatchState(input(ids.length, { options: resolveBatchOptions({ rerollFraction: fraction }) }));
+  const work = state.work();
+  for (const id of ids) state.record(scored(id, scores[id]!));
+  expect(state.completeWork(work)).toBe(false);
+  const next = state.work();
+  return next.phase === 'rerolling' ? next.queue.map((q) => q.id) : [];
+}
+
+describe('the bottom tenth', () => {
+  const scores = { c: 0.3, a: 0.9, e: 0.1, b: 0.3, d: 0.5 };
+
+  test('is the ceil(fraction × drafted) lowest best-draft scores, worst first', () => {
+    expect(bottomOf(scores, 0.2)).toEqual(['e']);
+    expect(bottomOf(scores, 0.4)).toEqual(['e', 'b']);
+    expect(bottomOf(scores, 0)).toEqual([]);
+    expect(bottomOf(scores, 1)).toEqual(['e', 'b', 'c', 'd', 'a']);
+  });
+
+  test('ties go to the ascending id, whatever the order thumbnails finish in', () => {
+    const tied = { 'thumb-10': 0.2, 'thumb-02': 0.2, 'thumb-07': 0.2, 'thumb-01': 0.8 };
+    const reversed = Object.fromEntries(Object.entries(tied).reverse());
+    expect(bottomOf(tied, 0.5)).toEqual(['thumb-02', 'thumb-07']);
+    expect(bottomOf(reversed, 0.5)).toEqual(['thumb-02', 'thumb-07']);
+  });
+
+  test('a NaN score (failed scoring) counts as the lowest', () => {
+    expect(bottomOf({ ...scores, z: Number.NaN }, 0.3)).toEqual(['z', 'e']);
+  });
+
+  test('counts only thumbnails that have a draft: failed drafts are neither re-rolled nor counted', () => {
+    const state = new BatchState(input(10));
+    const work = state.work();
+    for (let i = 0; i < 9; i++) state.record(scored(`t${i}`, i / 10));
+    state.record(failed('t9', 'ProviderInvalidRequest'));
+    state.completeWork(work);
+    const next = state.work();
+    expect(next.phase === 'rerolling' && next.queue).toEqual([{ id: 't0', score: 0 }]);
+    expect(state.progress(0)).toMatchObject({ drafted: 9, failed: 1, rerollTarget: 1, stage: 'rerolling' });
+  });
+});
+
+describe('runs and carried state', () => {
+  test('drafting is split into runs of thumbnailsPerRun; the carry resumes where the run stopped', () => {
+    const first = new BatchState(input(5, { thumbnailsPerRun: 2 }));
+    const work = first.work();
+    expect(work).toEqual({ phase: 'drafting', from: 0, to: 2 });
+    first.record(scored('a', 0.5));
+    first.record(scored('b', 0.4));
+    expect(first.completeWork(work)).toBe(true);
+
+    const next = first.nextRun();
+    expect(next.carry).toMatchObject({ nextBrief: 2, drafted: 2, runs: 2, phase: 'drafting' });
+    const second = new BatchState(next);
+    expect(second.work()).toEqual({ phase: 'drafting', from: 2, to: 4 });
+    expect(second.cost().totals.costMicros).toBe(16_000);
+  });
+
+  test('re-rolls are split into runs too and decide draft against re-roll', () => {
+    const state = new BatchState(input(20, { thumbnailsPerRun: 20 }));
+    const drafting = state.work();
+    for (let i = 0; i < 20; i++) state.record(scored(`t${i}`, 0.1 + i / 100));
+    state.completeWork(drafting);
+    const rerolling = state.work();
+    expect(rerolling.phase === 'rerolling' && rerolling.queue.map((q) => q.id)).toEqual(['t0', 't1']);
+    state.record(scored('t0', 0.9, 'reroll'), 0.1);
+    state.record(failed('t1', 'ProviderInvalidRequest', 'reroll'), 0.11);
+    expect(state.completeWork(rerolling)).toBe(false);
+    const result = state.result('/out');
+    expect(result.rerolls.map((r) => [r.id, r.winner])).toEqual([
+      ['t0', 'reroll'],
+      ['t1', 'draft'],
+    ]);
+    expect(result.rerolls[1]!.reason).toMatch(/re-roll failed .*ProviderInvalidRequest.*the draft stands/);
+    // A failed re-roll leaves the draft: the thumbnail is not a failure.
+    expect(result).toMatchObject({ succeeded: 20, rerolled: 1, rerollWins: 1, failed: [] });
+  });
+});
+
+describe('failures that stop the batch', () => {
+  test('come from the failure table, with the cause and the fix', () => {
+    const state = new BatchState(input(3));
+    state.record(failed('a', 'ProviderInvalidRequest'));
+    expect(state.stopped).toBeUndefined();
+    state.record(failed('b', 'ProviderKeyRejected'));
+    const stop = state.stopped;
+    expect(stop).toBeInstanceOf(ApplicationFailure);
+    expect(stop).toMatchObject({ type: 'ProviderKeyRejected', nonRetryable: true });
+    expect(stop!.message).toMatch(/^batch stopped: b: .*SEGMIND_API_KEY.*same id/);
+    expect(state.progress(0).stage).toBe('failed');
+    // The first stop is the one reported; the stage stays failed.
+    state.record(failed('c', 'ProviderOutOfCredits'));
+    state.setStage('writing-outputs');
+    expect(state.stopped).toBe(stop);
+    expect(state.progress(0).stage).toBe('failed');
+  });
+
+  test('a candidate failure that stops the batch counts even when the thumbnail itself succeeded', () => {
+    const state = new BatchState(input(1));
+    const result = scored('a', 0.5);
+    result.failures.push({ candidateIndex: 1, type: 'ProviderOutOfCredits', message: '406', attempts: 1 });
+    state.record(result);
+    expect(state.stopped?.type).toBe('ProviderOutOfCredits');
+    expect(state.progress(0).drafted).toBe(1);
+  });
+
+  test('a child workflow that failed as a workflow is booked like any failed result', () => {
+    const state = new BatchState(input(1));
+    state.childFailed('a', 'draft', 'InvalidBatchInput', 'candidates: must be 1 to 8');
+    expect(state.result('').failed).toEqual([
+      { id: 'a', phase: 'draft', type: 'InvalidBatchInput', reason: 'candidates: must be 1 to 8' },
+    ]);
+  });
+});
+
+describe('validateBatchInput', () => {
+  test.each([
+    [{ batchId: '../x' }, /^batchId must be .*, got "\.\.\/x"$/],
+    [{ thumbnails: 0 }, /^thumbnails must be an integer from 1 to 20000 \(split larger manifests\), got 0$/],
+    [{ thumbnailsPerRun: 1.5 }, /^thumbnailsPerRun must be a positive integer, got 1.5$/],
+    [
+      { options: resolveBatchOptions({ candidates: 99 }) },
+      /^options.candidates: candidates must be an integer from 1 to 8/,
+    ],
+  ] as const)('%j is refused, naming the field', (overrides, message) => {
+    let thrown: unknown;
+    try {
+      validateBatchInput(input(3, overrides));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ type: 'InvalidBatchInput', nonRetryable: true });
+    expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+describe('the waste breaker', () => {
+  function unusable(id: string, calls: number, usable = false): ThumbnailWorkflowResult {
+    const result = usable ? scored(id, 0.5) : failed(id, 'ProviderBadImage');
+    for (let attempt = 1; attempt <= calls; attempt++) {
+      const entry = {
+        requestId: `${id}-${attempt}`,
+        thumbnailId: id,
+        phase: 'draft' as const,
+        candidateIndex: 0,
+        model: 'flux-schnell' as const,
+        pricingMode: 'gpu-second' as const,
+        costMicros: 8_000,
+        basis: 'provider' as const,
+        attempt,
+        outcome: 'unusable' as const,
+      };
+      result.ledger.push(entry);
+      result.totals.calls += 1;
+      result.totals.costMicros += 8_000;
+      result.totals.unusableCalls += 1;
+      result.totals.unusableCostMicros += 8_000;
+    }
+    return result;
+  }
+
+  test('stops after maxConsecutiveUnusable paid-but-unusable calls in a row, across thumbnails', () => {
+    const state = new BatchState(input(10, { options: resolveBatchOptions({ maxConsecutiveUnusable: 6 }) }));
+    state.record(unusable('a', 5));
+    expect(state.stopped).toBeUndefined();
+    state.record(unusable('b', 1));
+    expect(state.stopped).toMatchObject({ type: 'WasteLimitReached' });
+    expect(state.stopped!.message).toMatch(/6 paid calls in a row gave no usable image \(last: b\)/);
+  });
+
+  test('a usable image resets the run of unusable calls', () => {
+    const state = new BatchState(input(10, { options: resolveBatchOptions({ maxConsecutiveUnusable: 6 }) }));
+    state.record(unusable('a', 5));
+    const ok = scored('b', 0.5);
+    ok.ledger.push({ ...unusable('x', 1).ledger[0]!, thumbnailId: 'b', outcome: 'image', requestId: 'b-ok' });
+    state.record(ok);
+    state.record(unusable('c', 5));
+    expect(state.stopped).toBeUndefined();
+  });
+
+  test('stops when unusable spend passes the share after 20 calls, not before', () => {
+    const options = resolveBatchOptions({ maxUnusableShare: 0.15, maxConsecutiveUnusable: 100 });
+    const state = new BatchState(input(40, { options }));
+    for (let i = 0; i < 15; i++) state.record(scored(`ok${i}`, 0.5));
+    state.record(unusable('u1', 4));
+    expect(state.stopped).toBeUndefined(); // 19 calls: too few to judge
+    state.record(unusable('u2', 1));
+    expect(state.stopped).toMatchObject({ type: 'WasteLimitReached' });
+    expect(state.stopped!.message).toMatch(/spent on unusable images \(over 15%\)/);
+  });
+});

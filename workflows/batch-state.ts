@@ -1,0 +1,335 @@
+/**
+ * Everything a batch knows, and every rule that changes it, in one class: the carried state, progress,
+ * cost, the bottom-tenth selection, re-roll decisions and failure bookkeeping. `batchWorkflow` only
+ * orchestrates (load, start children, continue-as-new); this class decides. It uses no workflow APIs,
+ * so it is unit-tested without a server (test/batch-state.test.ts).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
+import {
+  MAX_BATCH_THUMBNAILS,
+  type BatchCarry,
+  type BatchCost,
+  type BatchProgress,
+  type BatchResult,
+  type BatchStage,
+  type BatchWorkflowInput,
+  type ScoredThumbnail,
+} from '../shared/batch-workflow.js';
+import { failure, ruleOf, withFix } from '../shared/failures.js';
+import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
+import { emptyTotals, mergeTotals } from '../shared/ledger.js';
+import { formatUsd } from '../shared/price-card.js';
+import { decideReroll } from '../shared/reroll-decision.js';
+import { isSafeId, SAFE_ID_RULE } from '../shared/thumbnail-brief.js';
+import { integerProblem, invalidParameter } from '../shared/validation.js';
+import { bestScoreOf, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+
+const FAILED_LISTED_MAX = 500;
+const DECISIONS_LISTED_MAX = 500;
+const RECENT_MAX = 200;
+/** The unusable-share rule needs a sample before it can judge. */
+const WASTE_MIN_CALLS = 20;
+export const DEFAULT_THUMBNAILS_PER_RUN = 400;
+
+/** Bad input fails the workflow before anything is paid for, naming the field (any client can start it). */
+export function validateBatchInput(input: BatchWorkflowInput): void {
+  const problems = [
+    isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
+    integerProblem('thumbnails', input.thumbnails, {
+      min: 1,
+      max: MAX_BATCH_THUMBNAILS,
+      note: 'split larger manifests',
+    }),
+    ...validateBatchOptions(input.options).map((p) => `options.${p.field}: ${p.message}`),
+    input.thumbnailsPerRun === undefined
+      ? undefined
+      : integerProblem('thumbnailsPerRun', input.thumbnailsPerRun, { min: 1 }),
+  ].filter((p) => p !== undefined);
+  if (problems.length > 0) throw failure('InvalidBatchInput', problems.join('; '));
+}
+
+/**
+ * Lowest score first, ties by id (by code unit, not locale), a NaN score (a failed scoring) lowest of
+ * all: the same scores always pick the same thumbnails, on every replay.
+ */
+export function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
+  const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
+  return key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function initialCarry(): BatchCarry {
+  return {
+    phase: 'drafting',
+    nextBrief: 0,
+    nextReroll: 0,
+    drafted: 0,
+    bottom: [],
+    rerollQueue: [],
+    rerolls: [],
+    rerolled: 0,
+    rerollWins: 0,
+    failed: [],
+    failedUnlisted: 0,
+    totals: emptyTotals(),
+    consecutiveUnusable: 0,
+    runs: 1,
+  };
+}
+
+/** Work for one run: drafts by manifest position, or re-rolls by id (with the draft score to beat). */
+export type RunWork =
+  { phase: 'drafting'; from: number; to: number } | { phase: 'rerolling'; queue: ScoredThumbnail[] };
+
+export class BatchState {
+  private readonly carry: BatchCarry;
+  private stage: BatchStage;
+  private stopFailure: ApplicationFailure | undefined;
+  private finishedThisRun = 0;
+  private readonly recent: BatchCost['recentThumbnails'] = [];
+  /** Most thumbnails re-rolled: the bottom list need never hold more. */
+  private readonly rerollLimit: number;
+  readonly perRun: number;
+
+  constructor(
+    private readonly input: BatchWorkflowInput,
+    carry: BatchCarry | undefined = input.carry
+  ) {
+    this.carry = carry ?? initialCarry();
+    this.stage = this.carry.phase;
+    this.rerollLimit = rerollCount(input.thumbnails, input.options.rerollFraction);
+    this.perRun = input.thumbnailsPerRun ?? DEFAULT_THUMBNAILS_PER_RUN;
+  }
+
+  get phase(): BatchCarry['phase'] {
+    return this.carry.phase;
+  }
+
+  /** The failure that stops the batch, once one was seen (see shared/failures.ts `stopsBatch`). */
+  get stopped(): ApplicationFailure | undefined {
+    return this.stopFailure;
+  }
+
+  /** The first re-roll decisions (a bounded list); the output writer derives the rest. */
+  get rerollDecisions(): BatchResult['rerolls'] {
+    return this.carry.rerolls;
+  }
+
+  /**
+   * Whether spend and stage should go to the search attributes now: at every ~5% of the batch (at
+   * most every 25 thumbnails). Each upsert is a history event, so not after every thumbnail.
+   */
+  get publishDue(): boolean {
+    const every = Math.max(1, Math.min(25, Math.ceil(this.input.thumbnails / 20)));
+    return this.finishedThisRun % every === 0;
+  }
+
+  /** This run's share of the current phase: at most `perRun` thumbnails, so history stays bounded. */
+  work(): RunWork {
+    const c = this.carry;
+    if (c.phase === 'drafting') {
+      return { phase: 'drafting', from: c.nextBrief, to: Math.min(this.input.thumbnails, c.nextBrief + this.perRun) };
+    }
+    return { phase: 'rerolling', queue: c.rerollQueue.slice(c.nextReroll, c.nextReroll + this.perRun) };
+  }
+
+  /**
+   * Marks this run's work done. Returns true when the phase has more for another run; when drafting
+   * is complete, picks the bottom tenth of the drafted thumbnails and moves on to re-rolling.
+   */
+  completeWork(work: RunWork): boolean {
+    const c = this.carry;
+    if (work.phase === 'drafting') {
+      c.nextBrief = work.to;
+      if (c.nextBrief < this.input.thumbnails) return true;
+      c.rerollQueue = [...c.bottom]
+        .sort(byScoreThenId)
+        .slice(0, rerollCount(c.drafted, this.input.options.rerollFraction));
+      c.bottom = [];
+      c.phase = 'rerolling';
+      this.setStage('rerolling');
+      return false;
+    }
+    c.nextReroll += work.queue.length;
+    return c.nextReroll < c.rerollQueue.length;
+  }
+
+  setStage(stage: BatchStage): void {
+    // A stopped batch stays `failed` whatever it still finishes.
+    if (!this.stopFailure) this.stage = stage;
+  }
+
+  /**
+   * Books a finished thumbnail of either phase: its spend, any failure that stops the batch, and what it
+   * means for the batch (a draft for the bottom-tenth ranking or a failure; a re-roll decision).
+   */
+  record(result: ThumbnailWorkflowResult, draftScore?: number): void {
+    const c = this.carry;
+    mergeTotals(c.totals, result.totals);
+    this.checkWaste(result);
+    if (!result.ok) this.noteStop(result.type, `${result.thumbnailId}: ${result.reason}`);
+    for (const f of result.failures) this.noteStop(f.type, `${result.thumbnailId}: ${f.message}`);
+    this.recent.push({
+      id: result.thumbnailId,
+      phase: result.phase,
+      calls: result.totals.calls,
+      costMicros: result.totals.costMicros,
+    });
+    if (this.recent.length > RECENT_MAX) this.recent.shift();
+    this.finishedThisRun += 1;
+
+    if (result.phase === 'draft') {
+      const score = bestScoreOf(result);
+      if (score === undefined) {
+        if (result.ok) this.recordFailure(result.thumbnailId, 'Error', 'no scored candidate');
+        else this.recordFailure(result.thumbnailId, result.type, result.reason);
+        return;
+      }
+      c.drafted += 1;
+      this.keepLowest({ id: result.thumbnailId, score });
+      return;
+    }
+    // A failed re-roll leaves the draft as the thumbnail: it is in the decision, not a failed thumbnail.
+    const decision = decideReroll(result.thumbnailId, draftScore ?? Number.NaN, result);
+    if (decision.rerollScore !== undefined) c.rerolled += 1;
+    if (decision.winner === 'reroll') c.rerollWins += 1;
+    // The output writer re-derives unlisted decisions from the stored results with the same rule.
+    if (c.rerolls.length < DECISIONS_LISTED_MAX) c.rerolls.push(decision);
+  }
+
+  /** A thumbnail workflow that ended without a result (it failed as a workflow, e.g. bad input). */
+  childFailed(thumbnailId: string, phase: 'draft' | 'reroll', type: string | undefined, reason: string): void {
+    this.record({
+      ok: false,
+      type: type ?? 'Error',
+      reason,
+      batchId: this.input.batchId,
+      thumbnailId,
+      phase,
+      candidates: [],
+      failures: [],
+      ledger: [],
+      totals: emptyTotals(),
+    });
+  }
+
+  private recordFailure(id: string, type: string, reason: string): void {
+    const c = this.carry;
+    if (c.failed.length < FAILED_LISTED_MAX) c.failed.push({ id, phase: 'draft', type, reason });
+    else c.failedUnlisted += 1;
+  }
+
+  /** Keeps the `rerollLimit` lowest best-draft scores seen so far (a bounded list, so it can be carried). */
+  private keepLowest(item: ScoredThumbnail): void {
+    if (this.rerollLimit <= 0) return;
+    const list = this.carry.bottom;
+    list.push(item);
+    list.sort(byScoreThenId);
+    if (list.length > this.rerollLimit) list.length = this.rerollLimit;
+  }
+
+  /**
+   * The waste breaker: a provider that keeps charging for unusable images (junk answers, wrong sizes)
+   * would otherwise eat the budget quietly. Stops after `maxConsecutiveUnusable` paid-but-unusable
+   * calls in a row, or once their share of spend passes `maxUnusableShare` after `WASTE_MIN_CALLS` calls.
+   */
+  private checkWaste(result: ThumbnailWorkflowResult): void {
+    const c = this.carry;
+    const { maxConsecutiveUnusable, maxUnusableShare } = this.input.options;
+    const entries = [...result.ledger].sort((a, b) => a.attempt - b.attempt || a.candidateIndex - b.candidateIndex);
+    for (const e of entries) c.consecutiveUnusable = e.outcome === 'unusable' ? c.consecutiveUnusable + 1 : 0;
+    const t = c.totals;
+    if (c.consecutiveUnusable >= maxConsecutiveUnusable) {
+      this.noteStop(
+        'WasteLimitReached',
+        `${c.consecutiveUnusable} paid calls in a row gave no usable image (last: ${result.thumbnailId})`
+      );
+    } else if (t.calls >= WASTE_MIN_CALLS && t.unusableCostMicros > maxUnusableShare * t.costMicros) {
+      this.noteStop(
+        'WasteLimitReached',
+        `${formatUsd(t.unusableCostMicros)} of ${formatUsd(t.costMicros)} spent on unusable images ` +
+          `(over ${Math.round(maxUnusableShare * 100)}%)`
+      );
+    }
+  }
+
+  private noteStop(type: string, message: string): void {
+    if (this.stopFailure || !ruleOf(type).stopsBatch) return;
+    this.stopFailure = ApplicationFailure.nonRetryable(withFix(type, `batch stopped: ${message}`), type);
+    this.stage = 'failed';
+  }
+
+  /** The state the next run starts from. */
+  nextRun(): BatchWorkflowInput {
+    return { ...this.input, carry: { ...this.carry, runs: this.carry.runs + 1 } };
+  }
+
+  progress(inFlight: number): BatchProgress {
+    const c = this.carry;
+    return {
+      batchId: this.input.batchId,
+      stage: this.stage,
+      thumbnails: this.input.thumbnails,
+      drafted: c.drafted,
+      failed: c.failed.length + c.failedUnlisted,
+      rerollTarget: c.phase === 'rerolling' ? c.rerollQueue.length : this.rerollLimit,
+      rerolled: c.rerolled,
+      inFlight,
+      spendMicros: c.totals.costMicros,
+      run: c.runs,
+    };
+  }
+
+  /** The Temporal UI's current details: cost no history events, so they follow every finished thumbnail. */
+  details(inFlight: number): string {
+    const p = this.progress(inFlight);
+    return [
+      `**${p.stage}** — ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
+        `${p.rerolled}/${p.rerollTarget} re-rolled`,
+      `spend ${formatUsd(p.spendMicros)} (run ${p.run})`,
+    ].join('\n\n');
+  }
+
+  cost(): BatchCost {
+    const { options, batchId, thumbnails } = this.input;
+    const c = this.carry;
+    const seedPerThumbnail = gatePerThumbnailMicros(options);
+    const allReroll = rerollCostMicros(options.rerollModel);
+    return {
+      batchId,
+      totals: c.totals,
+      usableThumbnails: c.drafted,
+      costPerUsableMicros: c.drafted > 0 ? Math.round(c.totals.costMicros / c.drafted) : 0,
+      counterfactuals: [
+        {
+          label: `seed expectation (${options.candidates} × ${options.draftModel} + ${options.rerollFraction * 100}% × ${options.rerollModel})`,
+          totalMicros: seedPerThumbnail * thumbnails,
+          perThumbnailMicros: seedPerThumbnail,
+        },
+        {
+          label: `everything on ${options.rerollModel}`,
+          totalMicros: allReroll * thumbnails,
+          perThumbnailMicros: allReroll,
+        },
+      ],
+      recentThumbnails: this.recent,
+    };
+  }
+
+  result(outputDir: string): BatchResult {
+    const c = this.carry;
+    return {
+      batchId: this.input.batchId,
+      thumbnails: this.input.thumbnails,
+      succeeded: c.drafted,
+      failed: c.failed,
+      failedUnlisted: c.failedUnlisted,
+      rerolled: c.rerolled,
+      rerollWins: c.rerollWins,
+      rerolls: c.rerolls,
+      cost: this.cost(),
+      outputDir,
+      runs: c.runs,
+    };
+  }
+}
