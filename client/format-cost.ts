@@ -32,17 +32,27 @@ export function formatCost(cost: BatchCost): string {
     const b = t.byBasis[basis];
     if (b.calls > 0) rows.push([label, String(b.calls), '', formatUsd(b.costMicros)]);
   }
-  const lines = [
-    table(rows),
-    '',
+  const lines = [table(rows), ''];
+  const r = cost.reconciled;
+  if (r) {
+    // Over 1% apart means calls the ledger does not know (or another spender on the account).
+    const flagged = Math.abs(r.driftMicros) > 0.01 * Math.max(r.providerChargedMicros, 1);
+    lines.push(
+      `provider charged ${formatUsd(r.providerChargedMicros)} (balance at start − at end); ledger ` +
+        `${formatUsd(r.ledgerMicros)}; drift ${formatUsd(r.driftMicros)}` +
+        (flagged ? '  ⚠ over 1%: check ledger.csv against the Segmind dashboard' : ''),
+      ''
+    );
+  }
+  lines.push(
     `usable thumbnails: ${cost.usableThumbnails}; cost per usable thumbnail: ${formatUsd(cost.costPerUsableMicros)}`,
     '',
     table([
       ['compared with', 'per thumbnail', 'batch'],
       ['this batch (actual)', formatUsd(cost.costPerUsableMicros), formatUsd(t.costMicros)],
       ...cost.counterfactuals.map((c) => [c.label, formatUsd(c.perThumbnailMicros), formatUsd(c.totalMicros)]),
-    ]),
-  ];
+    ])
+  );
   return lines.join('\n');
 }
 

@@ -24,7 +24,7 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import { formatUsd } from '../shared/price-card.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
-import { createGenerationWorker, createScoringWorker } from '../worker/create-workers.js';
+import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';
 import { defaultOutDir, defaultStoreDir, projectRoot } from '../common/paths.js';
 import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
 
@@ -100,13 +100,15 @@ async function main(): Promise<void> {
   const store = new LocalBlobStore(defaultStoreDir());
   const taskQueue = process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
   const workers: Worker[] = [
-    await createGenerationWorker({
+    ...(await createGenerationWorkers({
       connection,
       taskQueue,
       store,
       provider: new SegmindClient({ ...segmind, dispatcher }),
       outDir: defaultOutDir(),
-    }),
+      // The emulator has no plan limit; a real account is held to its plan (Pro: 50 requests/minute).
+      ...(realApi ? { providerRpm: Number(process.env.THUMBGATE_SEGMIND_RPM ?? 50) } : { pollIntervalMs: 250 }),
+    })),
     await createScoringWorker({
       connection,
       taskQueue,

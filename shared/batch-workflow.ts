@@ -70,6 +70,8 @@ export interface BatchCarry {
   totals: LedgerTotals;
   /** Paid-but-unusable calls in a row, across thumbnails (the waste breaker's count). */
   consecutiveUnusable: number;
+  /** The provider account's balance when the batch started, if the provider reports it. */
+  balanceAtStartMicros?: number;
   runs: number;
 }
 
@@ -93,6 +95,18 @@ export interface Counterfactual {
   perThumbnailMicros: number;
 }
 
+/**
+ * What the provider charged (its balance at start minus at end) against what the ledger booked. Exact
+ * when nothing else spends on the account during the batch; a shared account shows its other spend as
+ * drift.
+ */
+export interface Reconciliation {
+  providerChargedMicros: number;
+  ledgerMicros: number;
+  /** ledgerMicros − providerChargedMicros. */
+  driftMicros: number;
+}
+
 export interface BatchCost {
   batchId: string;
   totals: LedgerTotals;
@@ -100,6 +114,8 @@ export interface BatchCost {
   costPerUsableMicros: number;
   /** What the same batch would cost all on the re-roll model, and the seed's expectation. */
   counterfactuals: Counterfactual[];
+  /** The ledger against the provider's own balance, once the batch has finished. */
+  reconciled?: Reconciliation;
   /** Per-thumbnail cost of thumbnails finished in the current run (earlier ones are in the outputs). */
   recentThumbnails: { id: string; phase: 'draft' | 'reroll'; calls: number; costMicros: number }[];
 }

@@ -57,6 +57,23 @@ export interface GeneratedCandidate extends CandidateSlot {
 }
 
 /**
+ * What asking the provider for a candidate gave: the candidate itself (already stored — a synchronous
+ * call, or one an earlier attempt paid for), or an accepted asynchronous job to collect. The job is
+ * paid for from the moment it is accepted, so `billed` (a price-card estimate until its result says
+ * otherwise) is booked at once.
+ */
+export type CandidateRequest =
+  { kind: 'stored'; candidate: GeneratedCandidate } | { kind: 'accepted'; requestId: string; billed: BilledCall };
+
+export interface CollectCandidateInput extends GenerateCandidateInput {
+  /** The accepted job's request id: collecting is idempotent over it. */
+  requestId: string;
+}
+
+/** A collected candidate (stored), or a job that is still queued or rendering. */
+export type CollectResult = { kind: 'stored'; candidate: GeneratedCandidate } | { kind: 'pending'; status: string };
+
+/**
  * Details attached to a failed generation attempt (ApplicationFailure details[0]), so the
  * workflow can book a call that was billed but unusable and honour the provider's back-off.
  */

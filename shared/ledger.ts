@@ -38,22 +38,32 @@ export function emptyTotals(): LedgerTotals {
 
 /** Adds one entry into running totals (mutates `totals`). */
 export function addToTotals(totals: LedgerTotals, entry: LedgerEntry): void {
-  totals.calls += 1;
-  totals.costMicros += entry.costMicros;
-  totals.byPhase[entry.phase].calls += 1;
-  totals.byPhase[entry.phase].costMicros += entry.costMicros;
+  applyToTotals(totals, entry, 1);
+}
+
+function removeFromTotals(totals: LedgerTotals, entry: LedgerEntry): void {
+  applyToTotals(totals, entry, -1);
+}
+
+function applyToTotals(totals: LedgerTotals, entry: LedgerEntry, sign: 1 | -1): void {
+  const cost = sign * entry.costMicros;
+  totals.calls += sign;
+  totals.costMicros += cost;
+  totals.byPhase[entry.phase].calls += sign;
+  totals.byPhase[entry.phase].costMicros += cost;
   const m = (totals.byModel[entry.model] ??= { calls: 0, costMicros: 0, gpuSeconds: 0 });
-  m.calls += 1;
-  m.costMicros += entry.costMicros;
+  m.calls += sign;
+  m.costMicros += cost;
   // GPU-seconds are reported to the millisecond; keep the sum exact in whole milliseconds.
-  m.gpuSeconds = Math.round((m.gpuSeconds + (entry.gpuSeconds ?? 0)) * 1000) / 1000;
+  m.gpuSeconds = Math.round((m.gpuSeconds + sign * (entry.gpuSeconds ?? 0)) * 1000) / 1000;
+  if (m.calls === 0) delete totals.byModel[entry.model];
   if (entry.outcome === 'unusable') {
-    totals.unusableCalls += 1;
-    totals.unusableCostMicros += entry.costMicros;
+    totals.unusableCalls += sign;
+    totals.unusableCostMicros += cost;
   }
   const basis = totals.byBasis[entry.basis];
-  basis.calls += 1;
-  basis.costMicros += entry.costMicros;
+  basis.calls += sign;
+  basis.costMicros += cost;
 }
 
 export function mergeTotals(into: LedgerTotals, other: LedgerTotals): void {
@@ -97,30 +107,48 @@ export class Ledger {
 
   /** Books a billed call; returns false when that call is already in the ledger. */
   book(billed: BilledCall, context: BookingContext, outcome: LedgerEntry['outcome']): boolean {
-    return this.add({
-      requestId: billed.requestId,
-      thumbnailId: context.thumbnailId,
-      phase: context.phase,
-      candidateIndex: context.candidateIndex,
-      model: billed.model,
-      pricingMode: billed.pricingMode,
-      ...(billed.gpuSeconds !== undefined ? { gpuSeconds: billed.gpuSeconds } : {}),
-      costMicros: billed.costMicros,
-      basis: billed.basis,
-      attempt: context.attempt,
-      ...(billed.creditsRemainingMicros !== undefined ? { creditsRemainingMicros: billed.creditsRemainingMicros } : {}),
-      outcome,
-    });
+    if (this.entries.has(billed.requestId)) return false;
+    this.add(entryOf(billed, context, outcome));
+    return true;
   }
 
-  private add(entry: LedgerEntry): boolean {
-    if (this.entries.has(entry.requestId)) return false;
+  /**
+   * Books a call, or replaces what was booked for it: an asynchronous job is booked when the provider
+   * accepts it (an estimate, no image yet) and settled when its result says what it cost and whether
+   * it gave an image. Still one entry per request id.
+   */
+  settle(billed: BilledCall, context: BookingContext, outcome: LedgerEntry['outcome']): void {
+    const earlier = this.entries.get(billed.requestId);
+    if (earlier) {
+      removeFromTotals(this.totals, earlier);
+      this.entries.delete(billed.requestId);
+    }
+    this.add(entryOf(billed, { ...context, attempt: earlier?.attempt ?? context.attempt }, outcome));
+  }
+
+  private add(entry: LedgerEntry): void {
     this.entries.set(entry.requestId, entry);
     addToTotals(this.totals, entry);
-    return true;
   }
 
   list(): LedgerEntry[] {
     return [...this.entries.values()];
   }
+}
+
+function entryOf(billed: BilledCall, context: BookingContext, outcome: LedgerEntry['outcome']): LedgerEntry {
+  return {
+    requestId: billed.requestId,
+    thumbnailId: context.thumbnailId,
+    phase: context.phase,
+    candidateIndex: context.candidateIndex,
+    model: billed.model,
+    pricingMode: billed.pricingMode,
+    ...(billed.gpuSeconds !== undefined ? { gpuSeconds: billed.gpuSeconds } : {}),
+    costMicros: billed.costMicros,
+    basis: billed.basis,
+    attempt: context.attempt,
+    ...(billed.creditsRemainingMicros !== undefined ? { creditsRemainingMicros: billed.creditsRemainingMicros } : {}),
+    outcome,
+  };
 }

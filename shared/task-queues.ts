@@ -11,3 +11,11 @@ export const GENERATION_TASK_QUEUE = 'thumbgate-generation';
 export function scoringTaskQueueFor(generationQueue: string): string {
   return `${generationQueue}-scoring`;
 }
+
+/**
+ * Calls that start provider work (and so count against the provider plan's requests per minute) run on
+ * their own queue, so Temporal's task-queue rate limit holds every worker process together within it.
+ */
+export function providerTaskQueueFor(generationQueue: string): string {
+  return `${generationQueue}-provider`;
+}

@@ -83,6 +83,13 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
     expect(result.cost.totals.byPhase.draft.calls).toBe(80);
     expect(result.cost.totals.byPhase.reroll.calls).toBe(2);
+    // The ledger reconciles with the provider's own balance, and every amount is the provider's figure.
+    expect(result.cost.reconciled).toEqual({
+      providerChargedMicros: p.emulator.totalBilledMicros(),
+      ledgerMicros: p.emulator.totalBilledMicros(),
+      driftMicros: 0,
+    });
+    expect(result.cost.totals.byBasis.provider.calls).toBe(82);
 
     // The re-rolled ones are the two lowest best-draft scores (ties by id), and each has a reason.
     const lines = (await readFile(join(result.outputDir!, 'results.jsonl'), 'utf8'))

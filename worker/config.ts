@@ -1,5 +1,6 @@
 import { defaultOutDir, defaultStoreDir } from '../common/paths.js';
-import { parseInteger } from '../shared/validation.js';
+import type { Transport } from '../activities/generate-candidate.js';
+import { invalidParameter, parseInteger } from '../shared/validation.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 
@@ -12,6 +13,10 @@ export interface WorkerConfig {
   segmind: { apiKey: string; baseUrl: string };
   /** Provider calls in flight per worker (I/O-bound). */
   maxConcurrentGenerations: number;
+  /** SEGMIND_API: `v2` async (default; Segmind's recommendation) or `v1` sync (maintenance mode). */
+  transport: Transport;
+  /** THUMBGATE_SEGMIND_RPM: the plan's requests per minute, for all workers together (Free 5, Pro 50). */
+  providerRpm: number;
 }
 
 export class ConfigError extends Error {
@@ -27,6 +32,12 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const parsed = parseInteger(name, raw, { min: 1 });
   if (typeof parsed !== 'number') throw new ConfigError(parsed.problem);
   return parsed;
+}
+
+function transportOf(raw: string | undefined): Transport {
+  const value = (raw ?? 'v2').trim().toLowerCase();
+  if (value === 'v1' || value === 'v2') return value;
+  throw new ConfigError(invalidParameter('SEGMIND_API', '"v2" (async, the default) or "v1" (sync)', raw));
 }
 
 export type WorkerRole = 'generation' | 'scoring';
@@ -70,5 +81,7 @@ export function loadWorkerConfig(
     outDir: defaultOutDir(env),
     segmind: { apiKey: apiKey.trim(), baseUrl },
     maxConcurrentGenerations: positiveInt(env, 'THUMBGATE_MAX_GENERATIONS', 32),
+    transport: transportOf(env.SEGMIND_API),
+    providerRpm: positiveInt(env, 'THUMBGATE_SEGMIND_RPM', 50),
   };
 }

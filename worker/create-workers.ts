@@ -1,7 +1,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { BlobStore } from '../common/blob-store.js';
-import { createGenerateActivities, type ImageProvider } from '../activities/generate-candidate.js';
+import { createGenerateActivities, type ImageProvider, type Transport } from '../activities/generate-candidate.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
 import {
   SCORING_WORKER_OPTIONS,
@@ -9,7 +9,7 @@ import {
   type ClipModelProvider,
 } from '../activities/scoring/index.js';
 import type { RetryDelays } from '../shared/retry.js';
-import { scoringTaskQueueFor } from '../shared/task-queues.js';
+import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
 import { workflowsPath } from '../common/paths.js';
 
 export interface WorkerDeps {
@@ -22,8 +22,17 @@ export interface WorkerDeps {
   /** Root of the per-batch output folders. */
   outDir: string;
   maxConcurrentGenerations?: number;
+  /** Segmind transport: `v2` async (default) or `v1` sync. */
+  transport?: Transport;
+  /**
+   * The provider plan's requests per minute, for every worker on this queue together (Temporal's
+   * task-queue rate limit on the provider queue). Undefined: no limit.
+   */
+  providerRpm?: number;
   /** Back-off between provider attempts; defaults to shared/retry.ts. */
   retryDelays?: RetryDelays;
+  /** Pause between status polls of an accepted job (tests shorten it). */
+  pollIntervalMs?: number;
   /** A pre-built bundle (tests build it once per file); defaults to bundling `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replacements for some activities (tests register stand-ins here, as the Temporal samples do). */
@@ -35,25 +44,45 @@ type GenerationActivities = ReturnType<typeof createGenerateActivities> &
   ReturnType<typeof createOutputActivities>;
 
 /**
- * The generation worker: workflows plus the I/O-bound activities (provider calls, records,
- * outputs). Provider calls are mostly waiting, so many run at once.
+ * The generation workers: one on the generation queue for the workflows and the I/O-bound activities
+ * (collecting jobs, records, outputs, the balance), and one on the provider queue for the calls that
+ * start provider work, rate-limited to the plan. Provider calls are mostly waiting, so many run at once.
  */
-export async function createGenerationWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({
+export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const { requestCandidate, ...others } = {
+    ...createGenerateActivities({
+      store: deps.store,
+      provider: deps.provider,
+      ...(deps.transport ? { transport: deps.transport } : {}),
+      ...(deps.retryDelays ? { retryDelays: deps.retryDelays } : {}),
+      ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+    }),
+    ...createBatchRecordActivities({ store: deps.store }),
+    ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
+    ...deps.activityOverrides,
+  };
+  const common = {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
-    taskQueue: deps.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: {
-      ...createGenerateActivities({ store: deps.store, provider: deps.provider, retryDelays: deps.retryDelays }),
-      ...createBatchRecordActivities({ store: deps.store }),
-      ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
-      ...deps.activityOverrides,
-    },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentGenerations ?? 32,
     // Cancellation reaches an activity with its heartbeat's response: keep that latency to seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
-  });
+  } as const;
+  return Promise.all([
+    Worker.create({
+      ...common,
+      taskQueue: deps.taskQueue,
+      ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+      activities: others,
+    }),
+    Worker.create({
+      ...common,
+      taskQueue: providerTaskQueueFor(deps.taskQueue),
+      activities: { requestCandidate },
+      // Enforced by the server across every worker polling this queue, not per process.
+      ...(deps.providerRpm ? { maxTaskQueueActivitiesPerSecond: deps.providerRpm / 60 } : {}),
+    }),
+  ]);
 }
 
 export interface ScoringWorkerDeps {

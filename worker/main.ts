@@ -10,7 +10,7 @@ import { clipModelConfigFromEnv, sharedClipModelProvider, terminalProgress } fro
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
 import { isArgError } from '../common/arg-errors.js';
 import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
-import { createGenerationWorker, createScoringWorker } from './create-workers.js';
+import { createGenerationWorkers, createScoringWorker } from './create-workers.js';
 import { temporalConnectConfig } from '../common/temporal-connection.js';
 
 /** Model flags override the THUMBGATE_CLIP_* / THUMBGATE_MODEL_* environment (docs/scoring.md). */
@@ -47,7 +47,7 @@ async function run(): Promise<void> {
     const workers: Worker[] = [];
     if (roles.has('generation')) {
       workers.push(
-        await createGenerationWorker({
+        ...(await createGenerationWorkers({
           connection,
           namespace,
           taskQueue: config.taskQueue,
@@ -55,7 +55,9 @@ async function run(): Promise<void> {
           provider: new SegmindClient({ ...config.segmind, dispatcher }),
           outDir: config.outDir,
           maxConcurrentGenerations: config.maxConcurrentGenerations,
-        })
+          transport: config.transport,
+          providerRpm: config.providerRpm,
+        }))
       );
     }
     if (roles.has('scoring')) {
@@ -64,7 +66,8 @@ async function run(): Promise<void> {
     }
     console.log(
       `thumbgate worker (${[...roles].join(' + ')}) on ${connectionOptions.address} (${namespace}), ` +
-        `task queue ${config.taskQueue}`
+        `task queue ${config.taskQueue}` +
+        (roles.has('generation') ? `, Segmind ${config.transport} at ${config.providerRpm} requests/min` : '')
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -14,6 +14,7 @@ import {
   type BatchResult,
   type BatchStage,
   type BatchWorkflowInput,
+  type Reconciliation,
   type ScoredThumbnail,
 } from '../shared/batch-workflow.js';
 import { failure, ruleOf, withFix } from '../shared/failures.js';
@@ -86,6 +87,7 @@ export class BatchState {
   private stage: BatchStage;
   private stopFailure: ApplicationFailure | undefined;
   private finishedThisRun = 0;
+  private reconciled: Reconciliation | undefined;
   private readonly recent: BatchCost['recentThumbnails'] = [];
   /** Most thumbnails re-rolled: the bottom list need never hold more. */
   private readonly rerollLimit: number;
@@ -290,6 +292,24 @@ export class BatchState {
     ].join('\n\n');
   }
 
+  /** The balance the reconciliation starts from (first run only; later runs carry it). */
+  noteStartBalance(micros: number | undefined): void {
+    if (micros !== undefined && this.carry.balanceAtStartMicros === undefined) this.carry.balanceAtStartMicros = micros;
+  }
+
+  get needsStartBalance(): boolean {
+    return this.carry.runs === 1 && this.carry.balanceAtStartMicros === undefined;
+  }
+
+  /** Compares the ledger with what the provider's balance says it charged. */
+  reconcile(balanceAtEndMicros: number | undefined): void {
+    const start = this.carry.balanceAtStartMicros;
+    if (start === undefined || balanceAtEndMicros === undefined) return;
+    const providerChargedMicros = start - balanceAtEndMicros;
+    const ledgerMicros = this.carry.totals.costMicros;
+    this.reconciled = { providerChargedMicros, ledgerMicros, driftMicros: ledgerMicros - providerChargedMicros };
+  }
+
   cost(): BatchCost {
     const { options, batchId, thumbnails } = this.input;
     const c = this.carry;
@@ -312,6 +332,7 @@ export class BatchState {
           perThumbnailMicros: allReroll,
         },
       ],
+      ...(this.reconciled ? { reconciled: this.reconciled } : {}),
       recentThumbnails: this.recent,
     };
   }

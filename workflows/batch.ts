@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
+import type { createGenerateActivities } from '../activities/generate-candidate.js';
 import type { createOutputActivities } from '../activities/outputs/index.js';
 import { costQuery, progressQuery, type BatchResult, type BatchWorkflowInput } from '../shared/batch-workflow.js';
 import { requestForBrief } from '../shared/brief-request.js';
@@ -26,6 +27,21 @@ const { loadBriefs } = proxyActivities<ReturnType<typeof createBatchRecordActivi
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
 });
+
+const { providerBalance } = proxyActivities<ReturnType<typeof createGenerateActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+/** The provider's balance, or undefined when it cannot say (the batch goes on without reconciling). */
+async function balance(): Promise<number | undefined> {
+  try {
+    return await providerBalance.executeWithOptions({ summary: 'provider balance' }, []);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return undefined;
+  }
+}
 
 const { writeBatchOutputs } = proxyActivities<ReturnType<typeof createOutputActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -114,6 +130,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     describe();
   };
   publish();
+  if (state.needsStartBalance) state.noteStartBalance(await balance());
 
   for (;;) {
     // Draft (or re-roll) this run's share with a bounded window of children, a page of briefs at a time.
@@ -154,6 +171,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     if (work.phase === 'rerolling') break;
   }
 
+  state.reconcile(await balance());
   state.setStage('writing-outputs');
   publish();
   const { outputDir } = await writeBatchOutputs.executeWithOptions({ summary: `outputs of ${input.batchId}` }, [

@@ -1,22 +1,45 @@
 /**
  * Provider calls with their retries in workflow state: each attempt is its own activity execution,
- * every billed response (even an unusable one) is booked in the ledger, and the wait before the next
- * attempt is a durable timer. How long to wait is the worker's call (its retry settings and the
+ * every billed call (even an unusable one) is booked in the ledger the moment the provider accepts it,
+ * and every wait — between polls of an accepted job, before another attempt — is a durable timer.
+ * How long to wait before another attempt is the worker's call (its back-off settings and the
  * provider's Retry-After), reported in the failure's details so it is in history.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createGenerateActivities } from '../activities/generate-candidate.js';
 import type { GenerateCandidateInput, GeneratedCandidate, GenerationFailureDetails } from '../shared/generation.js';
-import type { Ledger } from '../shared/ledger.js';
+import type { BookingContext, Ledger } from '../shared/ledger.js';
 import { DEFAULT_RETRY_DELAYS, MAX_ATTEMPTS, retryDelayMs } from '../shared/retry.js';
+import { providerTaskQueueFor } from '../shared/task-queues.js';
 
-const { generateCandidate } = proxyActivities<ReturnType<typeof createGenerateActivities>>({
-  // The client's own header/body timeouts fire first; this bounds a wedged worker.
+type GenerateActivities = ReturnType<typeof createGenerateActivities>;
+
+const { requestCandidate } = proxyActivities<GenerateActivities>({
+  // A synchronous (v1) call renders inside this activity; the client's own deadline fires first.
   startToCloseTimeout: '4 minutes',
   heartbeatTimeout: '20 seconds',
-  // The workflow owns retries (see generateWithRetries); one execution per attempt.
+  // Never retried by Temporal: a second submit would pay again. The workflow decides (see below).
   retry: { maximumAttempts: 1 },
 });
+
+const { collectCandidate } = proxyActivities<GenerateActivities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '20 seconds',
+  // Collecting is idempotent over the request id (fetching a result again is free): retry freely.
+  retry: { maximumAttempts: 6, initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Pause between two collect calls of a job still queued or rendering. */
+const COLLECT_PAUSE = '5 seconds';
+/** About twenty minutes of a job that never finishes before the candidate gives up on it. */
+const MAX_COLLECT_ROUNDS = 35;
 
 export class CandidateFailedError extends Error {
   constructor(
@@ -51,6 +74,42 @@ function attemptFailure(err: unknown): AttemptFailure {
   return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message, nonRetryable: false };
 }
 
+/** One attempt: ask for the candidate, then collect the accepted job until it is delivered. */
+async function attemptCandidate(
+  input: GenerateCandidateInput,
+  booking: BookingContext,
+  ledger: Ledger,
+  summary: string
+): Promise<GeneratedCandidate> {
+  const request = await requestCandidate.executeWithOptions(
+    { summary, taskQueue: providerTaskQueueFor(workflowInfo().taskQueue) },
+    [input]
+  );
+  if (request.kind === 'stored') {
+    ledger.book(request.candidate.billed, booking, 'image');
+    return request.candidate;
+  }
+  // Paid from acceptance: booked now (an estimate, no image yet) and settled when collected.
+  ledger.book(request.billed, booking, 'unusable');
+  for (let round = 1; ; round++) {
+    const collected = await collectCandidate.executeWithOptions({ summary: `${summary}: collect` }, [
+      { ...input, requestId: request.requestId },
+    ]);
+    if (collected.kind === 'stored') {
+      ledger.settle(collected.candidate.billed, booking, 'image');
+      return collected.candidate;
+    }
+    if (round >= MAX_COLLECT_ROUNDS) {
+      throw new CandidateFailedError(
+        'ProviderTimeout',
+        `job ${request.requestId} is still ${collected.status} after ${round} checks; it stays booked as paid`,
+        input.attempt
+      );
+    }
+    await sleep(COLLECT_PAUSE);
+  }
+}
+
 /** Generates one candidate, retrying while the failure allows; throws {@link CandidateFailedError} when it gives up. */
 export async function generateWithRetries(
   input: Omit<GenerateCandidateInput, 'attempt'>,
@@ -59,16 +118,18 @@ export async function generateWithRetries(
 ): Promise<GeneratedCandidate> {
   const slot = { thumbnailId: input.thumbnailId, phase: input.phase, candidateIndex: input.candidateIndex };
   for (let attempt = 1; ; attempt++) {
+    const booking = { ...slot, attempt };
     try {
-      const candidate = await generateCandidate.executeWithOptions(
-        { summary: attempt > 1 ? `${summary} (attempt ${attempt})` : summary },
-        [{ ...input, attempt }]
+      return await attemptCandidate(
+        { ...input, attempt },
+        booking,
+        ledger,
+        attempt > 1 ? `${summary} (attempt ${attempt})` : summary
       );
-      ledger.book(candidate.billed, { ...slot, attempt: candidate.attempt }, 'image');
-      return candidate;
     } catch (err) {
+      if (err instanceof CandidateFailedError) throw err;
       const failure = attemptFailure(err);
-      if (failure.details?.billed) ledger.book(failure.details.billed, { ...slot, attempt }, 'unusable');
+      if (failure.details?.billed) ledger.settle(failure.details.billed, booking, 'unusable');
       if (failure.nonRetryable || attempt >= MAX_ATTEMPTS) {
         throw new CandidateFailedError(failure.type, failure.message, attempt);
       }

@@ -400,6 +400,22 @@ export class SegmindClient {
     });
   }
 
+  /** `GET {base}/v1/get-user-credits`: the account's balance in micro-dollars (for reconciliation). */
+  async credits(signal?: AbortSignal): Promise<number> {
+    return this.exchange('Segmind credits', signal, async (ex) => {
+      const res = await this.send(ex, `${this.baseUrl}/v1/get-user-credits`, {
+        method: 'GET',
+        accept: 'application/json',
+      });
+      if (res.statusCode !== 200) throw await this.statusError(ex, res);
+      const { credits } = await this.readJson(ex, res);
+      if (typeof credits !== 'number' || !Number.isFinite(credits)) {
+        throw this.fail('ProviderServerError', `${ex.label}: no credits in the answer`, { status: 200 });
+      }
+      return usdToMicros(credits);
+    });
+  }
+
   // ------------------------------------------------------------------ v2 (async)
 
   /** `POST {base}/v2/{model}`: queues a job; Segmind charges for it when it accepts it. */

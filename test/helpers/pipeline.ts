@@ -19,8 +19,9 @@ import { LocalBlobStore } from '../../common/blob-store.js';
 import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../../activities/segmind/client.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
+import type { Transport } from '../../activities/generate-candidate.js';
 import type { RetryDelays } from '../../shared/retry.js';
-import { createGenerationWorker, createScoringWorker, type WorkerDeps } from '../../worker/create-workers.js';
+import { createGenerationWorkers, createScoringWorker, type WorkerDeps } from '../../worker/create-workers.js';
 import { projectRoot, workflowsPath } from '../../common/paths.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -59,6 +60,10 @@ export interface PipelineOptions {
   clipModelId?: string;
   /** Worker-side back-off between provider attempts (tests that retry want it short). */
   retryDelays?: RetryDelays;
+  /** Segmind transport the workers use (default v2, as in production). */
+  transport?: Transport;
+  /** The provider queue's rate limit, requests per minute (default none). */
+  providerRpm?: number;
   /** Stand-ins for some generation-worker activities. */
   activityOverrides?: WorkerDeps['activityOverrides'];
 }
@@ -91,7 +96,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
   });
   const workers = [
-    await createGenerationWorker({
+    ...(await createGenerationWorkers({
       connection: env.nativeConnection,
       taskQueue,
       store,
@@ -100,7 +105,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       workflowBundle: await workflowBundleReady,
       ...(options.retryDelays ? { retryDelays: options.retryDelays } : {}),
       ...(options.activityOverrides ? { activityOverrides: options.activityOverrides } : {}),
-    }),
+      transport: options.transport ?? 'v2',
+      ...(options.providerRpm ? { providerRpm: options.providerRpm } : {}),
+      pollIntervalMs: 100,
+    })),
   ];
   if (options.scoring !== false) {
     const model = new ClipModelProvider(
