@@ -17,6 +17,8 @@ import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { isSafeId, SAFE_ID_RULE, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { batchWorkflow } from '../workflows/batch.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { describeFailure } from './failure-cause.js';
+import { forTerminal } from './terminal-text.js';
 
 export type BatchHandle = WorkflowHandle<typeof batchWorkflow>;
 
@@ -190,7 +192,8 @@ function progressBar(p: BatchProgress, width = 28): string {
 
 /**
  * Waits for a batch to end, showing progress: a redrawn bar on a TTY, a plain line whenever
- * progress changes otherwise. Returns the result, or throws CliError(batchFailed).
+ * progress changes otherwise. Returns the result, or throws CliError(batchFailed) naming the root cause
+ * of the failure and its fix.
  */
 export async function waitForBatch(
   handle: BatchHandle,
@@ -208,7 +211,7 @@ export async function waitForBatch(
   while (!settled) {
     try {
       const p = await handle.query(progressQuery);
-      const line = progressLine(p);
+      const line = forTerminal(progressLine(p));
       if (out && tty) out.write(`\r\x1b[2K${progressBar(p)} ${line}`);
       else if (out && line !== last) out.write(`${line}\n`);
       last = line;
@@ -222,7 +225,8 @@ export async function waitForBatch(
     return await resultPromise;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      throw new CliError(EXIT.batchFailed, `batch ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
+      // The innermost cause with its fix, not the wrapper's "Activity task failed".
+      throw new CliError(EXIT.batchFailed, `batch ${handle.workflowId} failed: ${describeFailure(err)}`);
     }
     throw err;
   }

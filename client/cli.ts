@@ -49,8 +49,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     const err = temporalServiceError(caught) ?? caught;
     const code = err instanceof CliError ? err.exitCode : isArgError(err) ? EXIT.invalidInput : EXIT.batchFailed;
     const message = err instanceof Error ? err.message : String(err);
-    if (json) process.stdout.write(`${JSON.stringify({ error: message, exitCode: code }, null, 2)}\n`);
-    process.stderr.write(`thumbgate ${name}: ${message}\n`);
+    out.error(name, message, code);
     if (code === EXIT.invalidInput && isArgError(err) && command) process.stderr.write(`usage: ${command.usage}\n`);
     return code;
   }

@@ -1,20 +1,36 @@
-/** How a command prints: JSON for schedulers (`--json`), plain text for people. */
+import { forTerminal } from './terminal-text.js';
+
+/**
+ * How a command prints: JSON for schedulers (`--json`), plain text for people. Every text path goes
+ * through {@link forTerminal}, so provider-derived text (failure reasons, messages) cannot drive the
+ * terminal; JSON needs no such care.
+ */
 export interface Output {
   json: boolean;
   /** The command's result: printed as JSON or via `text`. */
   result(value: unknown, text: () => string): void;
   /** Progress and notes: stderr, so stdout stays machine-readable. */
   note(message: string): void;
+  /** A failed command: `thumbgate <command>: message` on stderr, and with `--json` an object on stdout. */
+  error(command: string, message: string, exitCode: number): void;
 }
 
-export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  stdout: Pick<NodeJS.WriteStream, 'write'> = process.stdout,
+  stderr: Pick<NodeJS.WriteStream, 'write'> = process.stderr
+): Output {
   return {
     json,
     result(value, text) {
-      stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+      stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${forTerminal(text())}\n`);
     },
     note(message) {
-      stderr.write(`${message}\n`);
+      stderr.write(`${forTerminal(message)}\n`);
+    },
+    error(command, message, exitCode) {
+      if (json) stdout.write(`${JSON.stringify({ error: message, exitCode }, null, 2)}\n`);
+      stderr.write(`thumbgate ${forTerminal(command)}: ${forTerminal(message)}\n`);
     },
   };
 }

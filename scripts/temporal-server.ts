@@ -81,6 +81,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   for (const flag of searchAttributeFlags) args.push('--search-attribute', flag);
+  // One partition per task queue: a rate-limited queue (the provider queue) then dispatches at its limit
+  // evenly instead of in per-partition rounds that overshoot a provider's per-minute window (docs/provider.md).
+  for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
+    args.push('--dynamic-config-value', `${key}=1`);
+  }
   const child = spawn(cli, args, {
     stdio: 'ignore',
     detached: options.detached ?? false,

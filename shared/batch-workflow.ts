@@ -22,7 +22,7 @@ export interface BatchWorkflowInput {
   carry?: BatchCarry;
 }
 
-export type BatchStage = 'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'failed';
+export type BatchStage = 'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'failed' | 'cancelled';
 
 /** A thumbnail's best draft score, kept only for the lowest-scoring candidates for re-roll. */
 export interface ScoredThumbnail {

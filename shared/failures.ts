@@ -78,6 +78,18 @@ export const FAILURES = {
     stopsBatch: false,
     fix: 'check that THUMBGATE_STORE_DIR is writable and has free space',
   },
+  /**
+   * A blob a batch refers to is not in this worker's store (also the type Temporal gives a
+   * BlobNotFoundError of common/blob-store.ts thrown unwrapped). Almost always a CLI and a worker, or
+   * two workers, with different stores: every thumbnail would meet it, so the batch stops.
+   */
+  BlobNotFoundError: {
+    retryable: false,
+    stopsBatch: true,
+    fix:
+      'give the CLI and every worker the same THUMBGATE_STORE_DIR (one shared folder or volume), ' +
+      'then start the batch again with the same id',
+  },
   ResultNotStored: {
     retryable: false,
     stopsBatch: true,
@@ -88,6 +100,11 @@ export const FAILURES = {
     retryable: false,
     stopsBatch: true,
     fix: `provide the CLIP model to the scoring worker (\`thumbgate models pull\`), ${RESTART}`,
+  },
+  ScoringModelDownloadFailed: {
+    retryable: true,
+    stopsBatch: false,
+    fix: "retried; check the scoring worker's network, or provide the model offline (`thumbgate models pull`)",
   },
   ScoringInvalidInput: { retryable: false, stopsBatch: false, fix: 'a bug in the caller: report it with the batch id' },
   ScoringImageMissing: {
@@ -103,6 +120,11 @@ export const FAILURES = {
     retryable: false,
     stopsBatch: true,
     fix: 'start batches with `thumbgate start`, which validates the manifest and options first',
+  },
+  InvalidThumbnailInput: {
+    retryable: false,
+    stopsBatch: true,
+    fix: 'start thumbnails through a batch (`thumbgate start`), which validates every brief first',
   },
   InvalidManifest: { retryable: false, stopsBatch: true, fix: 'validate the manifest with `thumbgate estimate`' },
   UnsafeOutputPath: {
@@ -125,11 +147,23 @@ export function ruleOf(type: string | null | undefined): FailureRule {
   return isFailureType(type) ? FAILURES[type] : UNKNOWN;
 }
 
+/**
+ * Longest message a failure carries (2,000 characters), and a reason kept in a result or in carried
+ * state (500): they travel through histories and payloads, and a provider can answer with 50 KB of text.
+ */
+export const MAX_MESSAGE_CHARS = 2_000;
+export const MAX_REASON_CHARS = 500;
+
+/** `text` cut to `max` characters, saying so. */
+export function boundedMessage(text: string, max = MAX_MESSAGE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** The ApplicationFailure an activity or workflow throws for `type`: retryable as the table says. */
 export function failure(type: FailureType, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({
     type,
-    message,
+    message: boundedMessage(message),
     nonRetryable: !FAILURES[type].retryable,
     ...(details === undefined ? {} : { details: [details] }),
   });

@@ -16,7 +16,7 @@ import { integerProblem } from './validation.js';
 export type MetadataValue = string | number | boolean | null;
 
 export interface ThumbnailBrief {
-  /** Unique within a batch; becomes a file name, so it must pass {@link isSafeId}. */
+  /** Unique within a batch ignoring case; becomes a file name, so it must pass {@link thumbnailIdProblem}. */
   id: string;
   prompt: string;
   width: number;
@@ -32,12 +32,68 @@ export interface Size {
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/**
+ * The file-name rule for batch ids (workflow ids and output folders). Thumbnail ids follow the
+ * stricter {@link THUMBNAIL_ID_RULE}.
+ */
 export const SAFE_ID_RULE =
   'letters, digits, ".", "_" and "-" only, starting with a letter or digit, at most 100 characters, no ".."';
 
 /** Ids become file and object-key names: no separators, no traversal, no leading dot or dash. */
 export function isSafeId(id: unknown): id is string {
   return typeof id === 'string' && SAFE_ID.test(id) && !id.includes('..');
+}
+
+/** Thumbnail ids are carried in batch state (failures, re-roll decisions), so they are kept short. */
+export const MAX_THUMBNAIL_ID_CHARS = 64;
+
+export const THUMBNAIL_ID_RULE =
+  'letters, digits, ".", "_" and "-" only, starting with a letter or digit, ' +
+  `at most ${MAX_THUMBNAIL_ID_CHARS} characters, no ".."`;
+
+/**
+ * What a batch folder holds besides the winners (`<id>.jpg`): the outputs writer's file and folder
+ * names. A thumbnail id equal to one of them, or to one without its extension, is refused
+ * (`contact-sheet.jpg` would overwrite the contact sheet; the others would only confuse).
+ */
+export const BATCH_OUTPUT_NAMES = [
+  'results.jsonl',
+  'ledger.csv',
+  'summary.json',
+  'contact-sheet.html',
+  'contact-sheet.jpg',
+  'contact',
+] as const;
+
+/** Names Windows refuses for any file, whatever the extension (`con.jpg` cannot be created). */
+const WINDOWS_DEVICE_NAME = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+
+const RESERVED_IDS: ReadonlySet<string> = new Set(
+  BATCH_OUTPUT_NAMES.flatMap((name) => [name, name.replace(/\.[a-z]+$/, '')])
+);
+
+/** The key two ids collide on: file systems on macOS and Windows ignore case. */
+export function idCollisionKey(id: string): string {
+  return id.toLowerCase();
+}
+
+/** Why `id` cannot name a thumbnail, with the fix; `undefined` when it can. */
+export function thumbnailIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || !isSafeId(id) || id.length > MAX_THUMBNAIL_ID_CHARS) {
+    const long = typeof id === 'string' && id.length > MAX_THUMBNAIL_ID_CHARS ? ` (it has ${id.length})` : '';
+    return `id ${JSON.stringify(id) ?? String(id)} cannot be used as a file name${long} — use ${THUMBNAIL_ID_RULE}`;
+  }
+  const key = idCollisionKey(id);
+  if (RESERVED_IDS.has(key)) {
+    return (
+      `id ${JSON.stringify(id)} is the name of a batch output (${BATCH_OUTPUT_NAMES.join(', ')}; case is ignored) — ` +
+      `rename it, e.g. "${id}-1"`
+    );
+  }
+  if (WINDOWS_DEVICE_NAME.test(key)) {
+    return `id ${JSON.stringify(id)} is a device name Windows refuses as a file name (CON, PRN, AUX, NUL, COM0-9, LPT0-9) — rename it, e.g. "${id}-1"`;
+  }
+  return undefined;
 }
 
 /** Aspect-ratio models are accepted when the requested ratio is within this share of a ratio they offer. */

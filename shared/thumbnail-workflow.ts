@@ -1,12 +1,22 @@
 /** Input, result and messages of the per-thumbnail workflow. Sandbox-safe. */
 import { defineQuery } from '@temporalio/workflow';
 import type { GeneratedCandidate, LedgerEntry, Phase } from './generation.js';
-import type { GenerationParams } from './generation-request.js';
+import { CANDIDATES_RANGE } from './batch-options.js';
+import { isSha256Hex } from './blob-ref.js';
+import { toRequestBody, validateRequestBody, type GenerationParams } from './generation-request.js';
+import { FLUX_MODELS, isFluxModel } from './price-card.js';
+import { SAFE_ID_RULE, isSafeId, thumbnailIdProblem } from './thumbnail-brief.js';
+import { integerProblem, invalidParameter } from './validation.js';
 import type { LedgerTotals } from './ledger.js';
 import type { CandidateScore, ScorerInfo } from './scoring.js';
 
 export interface ThumbnailWorkflowInput {
   batchId: string;
+  /**
+   * sha256 of the batch's stored manifest: records are kept per (batch id, manifest), so another
+   * manifest started under an old batch id never inherits that batch's ledgers or results.
+   */
+  manifestSha256: string;
   thumbnailId: string;
   phase: Phase;
   /** The provider request without a seed; each candidate gets its own deterministic seed. */
@@ -29,8 +39,17 @@ export interface ScoredCandidate extends GeneratedCandidate {
   scoreDetail?: CandidateScore;
 }
 
+/** Where a thumbnail's record is kept: one per (batch, manifest, thumbnail, phase). */
+export interface ThumbnailSlot {
+  batchId: string;
+  manifestSha256: string;
+  thumbnailId: string;
+  phase: Phase;
+}
+
 interface ThumbnailRecord {
   batchId: string;
+  manifestSha256: string;
   thumbnailId: string;
   phase: Phase;
   /** Every candidate that was generated, in candidate order (scored when `ok`). */
@@ -60,6 +79,34 @@ export type ThumbnailWorkflowResult =
       /** Why the thumbnail has no winner. */
       reason: string;
     });
+
+/**
+ * Every problem with a thumbnail workflow's input (empty when valid). The workflow checks it itself:
+ * anyone who can reach Temporal can start one, and `candidates: 10000` on the priciest model would
+ * be paid for.
+ */
+export function thumbnailInputProblems(input: ThumbnailWorkflowInput): string[] {
+  if (typeof input !== 'object' || input === null) return ['input must be an object'];
+  const problems = [
+    isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
+    thumbnailIdProblem(input.thumbnailId),
+    typeof input.manifestSha256 === 'string' && isSha256Hex(input.manifestSha256)
+      ? undefined
+      : invalidParameter('manifestSha256', 'a lower-case hex sha256', input.manifestSha256),
+    input.phase === 'draft' || input.phase === 'reroll'
+      ? undefined
+      : invalidParameter('phase', '"draft" or "reroll"', input.phase),
+    integerProblem('candidates', input.candidates, { ...CANDIDATES_RANGE, note: 'candidates per thumbnail' }),
+  ];
+  const request = input.request as Partial<ThumbnailWorkflowInput['request']> | undefined;
+  if (!request || !isFluxModel(request.model)) {
+    problems.push(invalidParameter('request.model', `one of ${FLUX_MODELS.join(', ')}`, request?.model));
+  } else {
+    const body = toRequestBody({ ...(request as ThumbnailWorkflowInput['request']), seed: 0 });
+    for (const p of validateRequestBody(request.model, body)) problems.push(`request.${p.message}`);
+  }
+  return problems.filter((p) => p !== undefined);
+}
 
 /** The score of the winning candidate of a successful result. */
 export function bestScoreOf(result: ThumbnailWorkflowResult): number | undefined {

@@ -30,6 +30,7 @@ function scored(id: string, score: number, phase: 'draft' | 'reroll' = 'draft'):
     ok: true,
     best: 0,
     batchId: 'unit',
+    manifestSha256: 'a'.repeat(64),
     thumbnailId: id,
     phase,
     candidates: [
@@ -68,6 +69,7 @@ function failed(id: string, type: string, phase: 'draft' | 'reroll' = 'draft'): 
     type,
     reason: `${type}: it went wrong`,
     batchId: 'unit',
+    manifestSha256: 'a'.repeat(64),
     thumbnailId: id,
     phase,
     candidates: [],
@@ -268,5 +270,24 @@ describe('the waste breaker', () => {
     state.record(unusable('u2', 1));
     expect(state.stopped).toMatchObject({ type: 'WasteLimitReached' });
     expect(state.stopped!.message).toMatch(/spent on unusable images \(over 15%\)/);
+  });
+});
+
+describe('carried state is bounded by bytes', () => {
+  test('the largest batch with the longest ids and reasons carries well under the 2 MB payload limit', () => {
+    const id = (i: number) => `${'x'.repeat(58)}-${String(i).padStart(5, '0')}`; // 64 characters
+    const state = new BatchState(input(20_000, { thumbnailsPerRun: 20_000 }));
+    const huge = 'provider said: ' + 'e'.repeat(50_000); // a 50 KB provider error
+    for (let i = 0; i < 20_000; i++) {
+      if (i % 10 === 0) {
+        const f = failed(id(i), 'ProviderInvalidRequest');
+        state.record({ ...f, reason: huge } as ThumbnailWorkflowResult);
+      } else {
+        state.record(scored(id(i), (i % 997) / 997));
+      }
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(state.nextRun()));
+    expect(bytes).toBeLessThan(1_000_000);
+    expect(state.result('').failed[0]!.reason.length).toBeLessThanOrEqual(500);
   });
 });

@@ -191,4 +191,34 @@ describe('thumbgate CLI against a running pipeline', () => {
     expect(text.stdout).toMatch(new RegExp(`batch ${batchId} \\(cancelled\\)`));
     expect(text.stdout).toMatch(/cost per usable thumbnail/);
   });
+
+  test('status with no worker polling: the published stage and spend, and which queue lacks a worker', async () => {
+    const queue = `no-worker-${Date.now()}`;
+    const manifest = join(p.outDir, '..', 'no-worker-manifest.jsonl');
+    await writeFile(manifest, JSON.stringify({ id: 'idle-1', prompt: 'nobody runs this', size: '448x256' }) + '\n');
+    const batchId = `cli-no-worker-${Date.now()}`;
+    const queued = { ...env, THUMBGATE_TASK_QUEUE: queue };
+    expect((await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId], queued)).code).toBe(0);
+    try {
+      const text = await thumbgate(['status', batchId], env); // the queue comes from the batch, not the env
+      expect(text.code).toBe(0); // running, as documented: exit 0 with or without a worker
+      expect(text.stderr).not.toMatch(/could not be reached/);
+      expect(text.stdout).toMatch(new RegExp(`batch ${batchId}: running`));
+      expect(text.stdout).toMatch(/stage drafting, spend \$0\.0000, 1 thumbnails \(last published by the workflow/);
+      expect(text.stdout).toMatch(new RegExp(`no worker is polling task queue ${queue} \\(the batch itself\\)`));
+      expect(text.stdout).toMatch(new RegExp(`THUMBGATE_TASK_QUEUE=${queue}`));
+      const json = await thumbgate(['status', batchId, '--json'], env);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        status: 'RUNNING',
+        taskQueue: queue,
+        stage: 'drafting',
+        spendUsd: 0,
+        workerPolling: false,
+        idleQueues: expect.arrayContaining([{ taskQueue: queue, serves: 'workflows' }]),
+      });
+    } finally {
+      await p.env.client.workflow.getHandle(batchId).terminate('test cleanup');
+    }
+  });
 });

@@ -21,6 +21,7 @@ function brief(
 ): ThumbnailWorkflowInput {
   return {
     batchId: 'it-generation',
+    manifestSha256: 'c'.repeat(64),
     thumbnailId,
     phase: 'draft',
     request: { model: 'flux-schnell', prompt, width: 448, height: 256, steps: 4 },

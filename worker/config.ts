@@ -56,6 +56,48 @@ export function workerRoles(env: NodeJS.ProcessEnv = process.env): Set<WorkerRol
   return new Set(roles as WorkerRole[]);
 }
 
+/**
+ * The emulator's default key (emulator/server.ts DEFAULT_EMULATOR_API_KEY; test/worker-config.test.ts
+ * keeps them equal). Public, so sending it over http gives nothing away. Not imported: the worker does
+ * not load the emulator.
+ */
+const EMULATOR_PUBLIC_KEY = 'emulator-local-key';
+
+/** THUMBGATE_ALLOW_INSECURE_PROVIDER: the one value that lets a key travel over plain http to a non-loopback host. */
+const INSECURE_PROVIDER_OPT_IN = 'emulator';
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The Segmind key is sent in a header on every call, so it only travels over https — except to this
+ * machine (a loopback host: the demo's and the tests' emulator), with the emulator's own public key
+ * (docker-compose's emulator service), or when THUMBGATE_ALLOW_INSECURE_PROVIDER=emulator says the http
+ * endpoint is an emulator. A real key with an http URL elsewhere is refused before anything is sent.
+ */
+function assertSafeProviderUrl(env: NodeJS.ProcessEnv, url: URL, apiKey: string): void {
+  const optIn = env.THUMBGATE_ALLOW_INSECURE_PROVIDER?.trim();
+  if (optIn !== undefined && optIn !== '' && optIn !== INSECURE_PROVIDER_OPT_IN) {
+    throw new ConfigError(
+      invalidParameter('THUMBGATE_ALLOW_INSECURE_PROVIDER', `"${INSECURE_PROVIDER_OPT_IN}" or unset`, optIn)
+    );
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol !== 'http:') {
+    throw new ConfigError(
+      `SEGMIND_BASE_URL must be an https:// URL such as ${DEFAULT_SEGMIND_BASE_URL}, got ${url.protocol}`
+    );
+  }
+  if (isLoopback(url.hostname) || apiKey === EMULATOR_PUBLIC_KEY || optIn === INSECURE_PROVIDER_OPT_IN) return;
+  throw new ConfigError(
+    `SEGMIND_BASE_URL ${url.origin} is plain http: the SEGMIND_API_KEY would be sent unencrypted. ` +
+      `Use ${DEFAULT_SEGMIND_BASE_URL} for the real API, or — only if that address is the thumbgate emulator — ` +
+      `set THUMBGATE_ALLOW_INSECURE_PROVIDER=${INSECURE_PROVIDER_OPT_IN}`
+  );
+}
+
 export function loadWorkerConfig(
   env: NodeJS.ProcessEnv = process.env,
   { needsProvider = true }: { needsProvider?: boolean } = {}
@@ -75,6 +117,7 @@ export function loadWorkerConfig(
       `SEGMIND_BASE_URL must be an absolute URL such as ${DEFAULT_SEGMIND_BASE_URL}, got ${JSON.stringify(baseUrl)}`
     );
   }
+  if (needsProvider) assertSafeProviderUrl(env, new URL(baseUrl), apiKey.trim());
   return {
     taskQueue: env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
     storeDir: defaultStoreDir(env),

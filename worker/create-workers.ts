@@ -12,6 +12,13 @@ import type { RetryDelays } from '../shared/retry.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
 import { workflowsPath } from '../common/paths.js';
 
+/**
+ * Share of the plan's rate the provider queue is held to. Temporal's limiter lets a short burst through
+ * (at start, after an idle spell), and a provider counts a sliding minute: at exactly the plan's rate a
+ * few percent of submits meet a 429; 5% headroom keeps them under 1% (docs/provider.md, `npm run bench:rate`).
+ */
+const PLAN_HEADROOM = 0.95;
+
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace?: string;
@@ -67,6 +74,8 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentGenerations ?? 32,
     // Cancellation reaches an activity with its heartbeat's response: keep that latency to seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
+    // On SIGTERM (a deploy) calls under way get longer than a render to finish before being cancelled.
+    shutdownGraceTime: '2 minutes',
   } as const;
   return Promise.all([
     Worker.create({
@@ -80,7 +89,7 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
       taskQueue: providerTaskQueueFor(deps.taskQueue),
       activities: { requestCandidate },
       // Enforced by the server across every worker polling this queue, not per process.
-      ...(deps.providerRpm ? { maxTaskQueueActivitiesPerSecond: deps.providerRpm / 60 } : {}),
+      ...(deps.providerRpm ? { maxTaskQueueActivitiesPerSecond: (deps.providerRpm / 60) * PLAN_HEADROOM } : {}),
     }),
   ]);
 }

@@ -17,9 +17,10 @@ import {
   type Reconciliation,
   type ScoredThumbnail,
 } from '../shared/batch-workflow.js';
-import { failure, ruleOf, withFix } from '../shared/failures.js';
+import { MAX_REASON_CHARS, boundedMessage, failure, ruleOf, withFix } from '../shared/failures.js';
 import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
-import { emptyTotals, mergeTotals } from '../shared/ledger.js';
+import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';
+import type { ThumbnailSlot } from '../shared/thumbnail-workflow.js';
 import { formatUsd } from '../shared/price-card.js';
 import { decideReroll } from '../shared/reroll-decision.js';
 import { isSafeId, SAFE_ID_RULE } from '../shared/thumbnail-brief.js';
@@ -88,6 +89,7 @@ export class BatchState {
   private stopFailure: ApplicationFailure | undefined;
   private finishedThisRun = 0;
   private reconciled: Reconciliation | undefined;
+  private readonly cancelled: { thumbnailId: string; phase: 'draft' | 'reroll' }[] = [];
   private readonly recent: BatchCost['recentThumbnails'] = [];
   /** Most thumbnails re-rolled: the bottom list need never hold more. */
   private readonly rerollLimit: number;
@@ -199,6 +201,23 @@ export class BatchState {
     if (c.rerolls.length < DECISIONS_LISTED_MAX) c.rerolls.push(decision);
   }
 
+  /** A thumbnail cancelled with the batch: its record is in the store, booked by `recordCancelled`. */
+  childCancelled(thumbnailId: string, phase: 'draft' | 'reroll'): void {
+    this.cancelled.push({ thumbnailId, phase });
+  }
+
+  /** The records to read the spend of cancelled thumbnails from. */
+  cancelledChildren(): ThumbnailSlot[] {
+    const { batchId, manifest } = this.input;
+    return this.cancelled.map((c) => ({ batchId, manifestSha256: manifest.sha256, ...c }));
+  }
+
+  /** Books what the cancelled thumbnails paid for. */
+  recordCancelled(totals: LedgerTotals): void {
+    mergeTotals(this.carry.totals, totals);
+    this.cancelled.length = 0;
+  }
+
   /** A thumbnail workflow that ended without a result (it failed as a workflow, e.g. bad input). */
   childFailed(thumbnailId: string, phase: 'draft' | 'reroll', type: string | undefined, reason: string): void {
     this.record({
@@ -206,6 +225,7 @@ export class BatchState {
       type: type ?? 'Error',
       reason,
       batchId: this.input.batchId,
+      manifestSha256: this.input.manifest.sha256,
       thumbnailId,
       phase,
       candidates: [],
@@ -217,8 +237,9 @@ export class BatchState {
 
   private recordFailure(id: string, type: string, reason: string): void {
     const c = this.carry;
-    if (c.failed.length < FAILED_LISTED_MAX) c.failed.push({ id, phase: 'draft', type, reason });
-    else c.failedUnlisted += 1;
+    if (c.failed.length < FAILED_LISTED_MAX) {
+      c.failed.push({ id, phase: 'draft', type, reason: boundedMessage(reason, MAX_REASON_CHARS) });
+    } else c.failedUnlisted += 1;
   }
 
   /** Keeps the `rerollLimit` lowest best-draft scores seen so far (a bounded list, so it can be carried). */

@@ -1,4 +1,5 @@
 import {
+  CancellationScope,
   ChildWorkflowFailure,
   continueAsNew,
   executeChild,
@@ -23,9 +24,11 @@ import { thumbnailWorkflow } from './thumbnail.js';
 
 // --- Activities ---
 
-const { loadBriefs } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
+const { loadBriefs, loadThumbnailTotals } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
+  // Store reads are idempotent: a store hiccup of minutes must not fail a batch that is paying its way.
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { maximumInterval: '30 seconds' },
 });
 
 const { providerBalance } = proxyActivities<ReturnType<typeof createGenerateActivities>>({
@@ -46,8 +49,21 @@ async function balance(): Promise<number | undefined> {
 const { writeBatchOutputs } = proxyActivities<ReturnType<typeof createOutputActivities>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { maximumAttempts: 3 },
+  // Idempotent (atomic writes): retried through store outages, but bad input fails at once.
+  scheduleToCloseTimeout: '2 hours',
+  retry: { maximumInterval: '1 minute' },
 });
+
+/**
+ * A cancelled batch books what its cancelled thumbnails paid for (each stored its record on the way
+ * out) before it ends, so `thumbgate cost` of a cancelled batch is complete.
+ */
+async function bookCancelled(state: BatchState, inFlight: Set<Promise<void>>): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    await Promise.allSettled(inFlight);
+    state.recordCancelled(await loadThumbnailTotals(state.cancelledChildren()));
+  });
+}
 
 // --- Helpers ---
 
@@ -89,6 +105,7 @@ async function runThumbnail(
       args: [
         {
           batchId,
+          manifestSha256: input.manifest.sha256,
           thumbnailId: brief.id,
           phase,
           request: requestForBrief(brief, model, phase === 'draft' ? options.draftSteps : undefined),
@@ -98,10 +115,45 @@ async function runThumbnail(
     });
     state.record(result, draftScore);
   } catch (err) {
+    if (isCancellation(err)) state.childCancelled(brief.id, phase);
     if (isCancellation(err) || !(err instanceof ChildWorkflowFailure)) throw err;
     const cause = applicationFailureIn(err);
     state.childFailed(brief.id, phase, cause?.type ?? undefined, cause?.message ?? err.cause?.message ?? err.message);
   }
+}
+
+/**
+ * Runs this run's share of the phase with a bounded window of children, a page of briefs at a time.
+ * A stop starts nothing new but lets what is in flight finish (its spend is booked).
+ */
+async function runWindow(
+  input: BatchWorkflowInput,
+  state: BatchState,
+  work: RunWork,
+  inFlight: Set<Promise<void>>,
+  finished: () => void
+): Promise<void> {
+  const size = workSize(work);
+  let page: ThumbnailBrief[] = [];
+  let pageStart = 0;
+  for (let i = 0; i < size && !state.stopped; i++) {
+    if (i >= pageStart + page.length) {
+      pageStart = i;
+      page = await loadPage(input, work, i, Math.min(BRIEF_PAGE, size - i));
+    }
+    const brief = page[i - pageStart];
+    if (!brief) throw new Error(`the manifest has no brief at position ${i} of this run's work`);
+    const running: Promise<void> = (
+      work.phase === 'drafting'
+        ? runThumbnail(input, state, brief, 'draft')
+        : runThumbnail(input, state, brief, 'reroll', work.queue[i]?.score)
+    )
+      .then(finished)
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+    if (inFlight.size >= input.options.maxInFlight) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
 }
 
 // --- Workflows ---
@@ -130,61 +182,47 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     describe();
   };
   publish();
-  if (state.needsStartBalance) state.noteStartBalance(await balance());
 
-  for (;;) {
-    // Draft (or re-roll) this run's share with a bounded window of children, a page of briefs at a time.
-    const work = state.work();
-    const size = workSize(work);
-    let page: ThumbnailBrief[] = [];
-    let pageStart = 0;
-    for (let i = 0; i < size && !state.stopped; i++) {
-      if (i >= pageStart + page.length) {
-        pageStart = i;
-        page = await loadPage(input, work, i, Math.min(BRIEF_PAGE, size - i));
+  try {
+    if (state.needsStartBalance) state.noteStartBalance(await balance());
+    for (;;) {
+      const work = state.work();
+      await runWindow(input, state, work, inFlight, () => (state.publishDue ? publish() : describe()));
+      if (state.stopped) {
+        publish();
+        // Stopped while drafting: nothing is complete enough to deliver. While re-rolling: every draft is.
+        if (work.phase === 'drafting') throw state.stopped;
+        break;
       }
-      const brief = page[i - pageStart];
-      if (!brief) throw new Error(`the manifest has no brief at position ${i} of this run's work`);
-      const running: Promise<void> = (
-        work.phase === 'drafting'
-          ? runThumbnail(input, state, brief, 'draft')
-          : runThumbnail(input, state, brief, 'reroll', work.queue[i]?.score)
-      )
-        .then(() => (state.publishDue ? publish() : describe()))
-        .finally(() => inFlight.delete(running));
-      inFlight.add(running);
-      if (inFlight.size >= input.options.maxInFlight) await Promise.race(inFlight);
+      if (state.completeWork(work)) {
+        publish();
+        return await continueAsNew<typeof batchWorkflow>(state.nextRun());
+      }
+      if (work.phase === 'rerolling') break;
     }
-    // A stop lets what is in flight finish (its spend is booked) and starts nothing new.
-    await Promise.all(inFlight);
-    if (state.stopped) {
-      publish();
-      // Stopped while drafting: nothing is complete enough to deliver. While re-rolling: every draft is.
-      if (work.phase === 'drafting') throw state.stopped;
-      break;
-    }
-    const more = state.completeWork(work);
-    if (more) {
-      publish();
-      return continueAsNew<typeof batchWorkflow>(state.nextRun());
-    }
-    if (work.phase === 'rerolling') break;
-  }
 
-  state.reconcile(await balance());
-  state.setStage('writing-outputs');
-  publish();
-  const { outputDir } = await writeBatchOutputs.executeWithOptions({ summary: `outputs of ${input.batchId}` }, [
-    {
-      batchId: input.batchId,
-      manifest: input.manifest,
-      rerolls: state.rerollDecisions,
-      cost: state.cost(),
-      workflowId: workflowInfo().workflowId,
-    },
-  ]);
-  if (state.stopped) throw state.stopped;
-  state.setStage('done');
-  publish();
-  return state.result(outputDir);
+    state.reconcile(await balance());
+    state.setStage('writing-outputs');
+    publish();
+    const { outputDir } = await writeBatchOutputs.executeWithOptions({ summary: `outputs of ${input.batchId}` }, [
+      {
+        batchId: input.batchId,
+        manifest: input.manifest,
+        rerolls: state.rerollDecisions,
+        cost: state.cost(),
+        workflowId: workflowInfo().workflowId,
+      },
+    ]);
+    if (state.stopped) throw state.stopped;
+    state.setStage('done');
+    publish();
+    return state.result(outputDir);
+  } catch (err) {
+    if (isCancellation(err)) {
+      await bookCancelled(state, inFlight);
+      state.setStage('cancelled');
+      publish();
+    }
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@
  * provider's Retry-After), reported in the failure's details so it is in history.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
@@ -27,6 +28,9 @@ const { requestCandidate } = proxyActivities<GenerateActivities>({
   heartbeatTimeout: '20 seconds',
   // Never retried by Temporal: a second submit would pay again. The workflow decides (see below).
   retry: { maximumAttempts: 1 },
+  // A cancelled batch still waits for a submit under way: the provider may have accepted (and
+  // charged) it, and only the activity's answer brings the request id into the ledger.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 const { collectCandidate } = proxyActivities<GenerateActivities>({

@@ -29,6 +29,8 @@ export interface ContactSheetPage {
   randomWeights: boolean;
   /** Thumbnails drawn in contact-sheet.jpg (the HTML always lists all of them). */
   imageRows: number;
+  /** Why contact-sheet.jpg could not be drawn; the page then says so instead of linking it. */
+  imageError?: string;
   /** Sum of ledger.csv, which should equal `cost.totals.costMicros`. */
   ledgerCostMicros: number;
 }
@@ -95,14 +97,15 @@ function headerHtml(page: ContactSheetPage): string {
     page.ledgerCostMicros === t.costMicros
       ? ''
       : `<p class="warn">ledger.csv sums to ${usd(page.ledgerCostMicros)}, but the batch total is ${usd(t.costMicros)}: some thumbnail results are missing from the store.</p>`;
-  const capped =
-    page.imageRows < counts.thumbnails
+  const capped = page.imageError
+    ? `<p class="warn">${e(page.imageError)}</p>`
+    : page.imageRows < counts.thumbnails
       ? `<p class="muted">${e(CONTACT_SHEET_JPG)} shows the first ${page.imageRows} of ${counts.thumbnails} thumbnails; this page lists all of them.</p>`
       : '';
   return `${page.randomWeights ? `<div class="notice" role="alert">⚠ ${e(RANDOM_WEIGHTS_HTML_NOTICE)}</div>` : ''}
 <header>
 <h1>Batch ${e(page.batchId)}</h1>
-<p class="muted">workflow ${e(page.workflowId)} · files: <a href="${RESULTS_FILE}">${RESULTS_FILE}</a> · <a href="${LEDGER_FILE}">${LEDGER_FILE}</a> · <a href="${SUMMARY_FILE}">${SUMMARY_FILE}</a> · <a href="${CONTACT_SHEET_JPG}">${CONTACT_SHEET_JPG}</a></p>
+<p class="muted">workflow ${e(page.workflowId)} · files: <a href="${RESULTS_FILE}">${RESULTS_FILE}</a> · <a href="${LEDGER_FILE}">${LEDGER_FILE}</a> · <a href="${SUMMARY_FILE}">${SUMMARY_FILE}</a>${page.imageError ? '' : ` · <a href="${CONTACT_SHEET_JPG}">${CONTACT_SHEET_JPG}</a>`}</p>
 <table>
 <tr><th>thumbnails</th><th>succeeded</th><th>failed</th><th>re-rolled</th><th>re-roll wins</th></tr>
 <tr><td class="n">${counts.thumbnails}</td><td class="n">${counts.succeeded}</td><td class="n">${counts.failed}</td><td class="n">${counts.rerolled}</td><td class="n">${counts.rerollWins}</td></tr>

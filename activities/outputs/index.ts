@@ -20,7 +20,7 @@ import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
 import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from '../../common/atomic-file.js';
 import { RANDOM_WEIGHTS_HTML_NOTICE, pageHtml, rowHtml } from './contact-sheet-html.js';
 import { SHEET_MAX_ROWS, TILE_HEIGHT, TILE_WIDTH, renderContactSheet, type SheetRow } from './contact-sheet-image.js';
-import { activityHeartbeat, type Heartbeat } from './heartbeat.js';
+import { activityHeartbeat, isCancellation, logWarning, type Heartbeat } from './heartbeat.js';
 import { fitWinner, makePreview, makeTile } from './images.js';
 import { ledgerCsvHeader, ledgerCsvRow } from './ledger-csv.js';
 import {
@@ -215,7 +215,7 @@ export function createOutputActivities(deps: OutputDeps) {
     await Promise.all([removeStaleTempFiles(outputDir), removeStaleTempFiles(previewDir)]);
 
     const decisions = new Map(input.rerolls.map((d) => [d.id, d]));
-    const namespace = resultsNamespace(input.batchId);
+    const namespace = resultsNamespace(input.batchId, input.manifest.sha256);
     const counts = emptyCounts();
     const previews = new Map<string, boolean>();
     const htmlRows: string[] = [];
@@ -269,39 +269,52 @@ export function createOutputActivities(deps: OutputDeps) {
     }
 
     const t = input.cost.totals;
+    // The JPEG is a convenience: a failure to draw it (librsvg, fonts, memory) must not fail a batch whose
+    // spending is done. It is logged and noted in summary.json; the HTML sheet lists everything.
+    const sheetFile = resolveInside(outputDir, CONTACT_SHEET_JPG);
+    let sheetError: string | undefined;
+    try {
+      const sheet = await renderContactSheet(
+        {
+          title: `Batch ${input.batchId}: ${counts.thumbnails} thumbnails, spend ${formatUsd(t.costMicros)}`,
+          lines: [
+            `${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.rerolled} re-rolled, ${counts.rerollWins} re-roll wins; ` +
+              `${t.calls} billed calls; ${formatUsd(input.cost.costPerUsableMicros)} per usable thumbnail`,
+            ...input.cost.counterfactuals.map(
+              (c) => `${c.label}: ${formatUsd(c.totalMicros)} (${formatUsd(c.perThumbnailMicros)} per thumbnail)`
+            ),
+          ],
+          ...(randomWeights ? { randomWeightsNotice: RANDOM_WEIGHTS_HTML_NOTICE } : {}),
+          ...(sheetRows.length < counts.thumbnails
+            ? {
+                cappedNotice: `showing the first ${sheetRows.length} of ${counts.thumbnails} thumbnails; ${CONTACT_SHEET_HTML} lists all`,
+              }
+            : {}),
+        },
+        sheetRows,
+        await canRenderText(),
+        (done) => heartbeat({ stage: 'contact-sheet', done, of: sheetRows.length })
+      );
+      await writeFileAtomic(sheetFile, sheet);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      sheetError = `${CONTACT_SHEET_JPG} could not be drawn: ${describe(err)}`;
+      logWarning(sheetError, { batchId: input.batchId });
+      // No stale sheet from an earlier attempt beside a summary that says there is none.
+      await rm(sheetFile, { force: true }).catch(() => undefined);
+    }
+
     const page = {
       batchId: input.batchId,
       workflowId: input.workflowId,
       counts,
       cost: input.cost,
       randomWeights,
-      imageRows: sheetRows.length,
+      imageRows: sheetError ? 0 : sheetRows.length,
+      ...(sheetError ? { imageError: sheetError } : {}),
       ledgerCostMicros,
     };
     await writeFileAtomic(resolveInside(outputDir, CONTACT_SHEET_HTML), pageHtml(page, htmlRows));
-
-    const sheet = await renderContactSheet(
-      {
-        title: `Batch ${input.batchId}: ${counts.thumbnails} thumbnails, spend ${formatUsd(t.costMicros)}`,
-        lines: [
-          `${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.rerolled} re-rolled, ${counts.rerollWins} re-roll wins; ` +
-            `${t.calls} billed calls; ${formatUsd(input.cost.costPerUsableMicros)} per usable thumbnail`,
-          ...input.cost.counterfactuals.map(
-            (c) => `${c.label}: ${formatUsd(c.totalMicros)} (${formatUsd(c.perThumbnailMicros)} per thumbnail)`
-          ),
-        ],
-        ...(randomWeights ? { randomWeightsNotice: RANDOM_WEIGHTS_HTML_NOTICE } : {}),
-        ...(sheetRows.length < counts.thumbnails
-          ? {
-              cappedNotice: `showing the first ${sheetRows.length} of ${counts.thumbnails} thumbnails; ${CONTACT_SHEET_HTML} lists all`,
-            }
-          : {}),
-      },
-      sheetRows,
-      await canRenderText(),
-      (done) => heartbeat({ stage: 'contact-sheet', done, of: sheetRows.length })
-    );
-    await writeFileAtomic(resolveInside(outputDir, CONTACT_SHEET_JPG), sheet);
 
     const summary: BatchSummary = {
       batchId: input.batchId,
@@ -314,7 +327,12 @@ export function createOutputActivities(deps: OutputDeps) {
         costMicros: ledgerCostMicros,
         matchesTotals: ledgerCostMicros === t.costMicros,
       },
-      contactSheet: { html: CONTACT_SHEET_HTML, image: CONTACT_SHEET_JPG, imageRows: sheetRows.length },
+      contactSheet: {
+        html: CONTACT_SHEET_HTML,
+        image: sheetError ? null : CONTACT_SHEET_JPG,
+        imageRows: sheetError ? 0 : sheetRows.length,
+        ...(sheetError ? { imageError: sheetError } : {}),
+      },
     };
     // Written last: its presence means the folder is complete.
     await writeFileAtomic(resolveInside(outputDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);

@@ -40,5 +40,12 @@ export interface BatchSummary {
     /** False when ledger.csv does not sum to `cost.totals.costMicros` (results missing from the store). */
     matchesTotals: boolean;
   };
-  contactSheet: { html: string; image: string; imageRows: number };
+  contactSheet: {
+    html: string;
+    /** `contact-sheet.jpg`, or null when it could not be drawn (the rest of the folder is complete). */
+    image: string | null;
+    imageRows: number;
+    /** Why the image is missing. */
+    imageError?: string;
+  };
 }

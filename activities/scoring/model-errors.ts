@@ -15,14 +15,25 @@ export interface ModelSearch {
  */
 export class ClipModelUnavailableError extends Error {
   override readonly name = 'ClipModelUnavailableError';
+  /**
+   * The model was being downloaded and the network failed (not "no such model"): another attempt
+   * may succeed, so this is retried rather than stopping the batch.
+   */
+  readonly transient: boolean;
   constructor(
     readonly config: ClipModelConfig,
     readonly searched: ModelSearch[],
     readonly causeMessage?: string
   ) {
     super(describe(config, searched, causeMessage));
+    const downloading = config.allowRemote && !searched.some((s) => s.missing.length === 0);
+    this.transient = downloading && causeMessage !== undefined && TRANSIENT_NETWORK.test(causeMessage);
   }
 }
+
+/** Network failures worth another try; a 404 or "could not locate file" means the model is not there. */
+const TRANSIENT_NETWORK =
+  /fetch failed|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|network|timed? ?out|\b(500|502|503|504)\b/i;
 
 export function modelFolders(config: ClipModelConfig): string[] {
   return [join(config.cacheDir, config.modelId), join(config.modelDir, config.modelId)];

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { failure } from '../../shared/failures.js';
 import { integerProblem } from '../../shared/validation.js';
@@ -52,6 +53,28 @@ function validate(input: ScoreCandidatesInput): void {
   }
 }
 
+/**
+ * Heartbeats while `work` runs, so a crashed scoring worker is noticed within the heartbeat timeout
+ * rather than after the whole start-to-close timeout (a no-op outside an activity, as in unit tests).
+ */
+async function heartbeating<T>(work: Promise<T>): Promise<T> {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return work;
+  }
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const HEARTBEAT_MS = 5_000;
+
 export function createScoringActivities(deps: ScoringDeps) {
   const baseWeights = resolveScoreWeights(deps.weights);
   const aestheticPrompts = deps.aestheticPrompts ?? DEFAULT_AESTHETIC_PROMPTS;
@@ -63,7 +86,11 @@ export function createScoringActivities(deps: ScoringDeps) {
    * [0, 1] and the components behind it. Bad input, a missing model and bad images fail
    * non-retryably (retrying cannot fix them); anything else is retried by Temporal.
    */
-  async function scoreCandidates(input: ScoreCandidatesInput): Promise<ScoreCandidatesResult> {
+  function scoreCandidates(input: ScoreCandidatesInput): Promise<ScoreCandidatesResult> {
+    return heartbeating(score(input));
+  }
+
+  async function score(input: ScoreCandidatesInput): Promise<ScoreCandidatesResult> {
     validate(input);
     let weights: ScoreWeights;
     try {
@@ -74,7 +101,7 @@ export function createScoringActivities(deps: ScoringDeps) {
     const [model, images] = await Promise.all([
       deps.model.get().catch((err: unknown) => {
         if (err instanceof ClipModelUnavailableError) {
-          throw failure('ScoringModelUnavailable', err.message);
+          throw failure(err.transient ? 'ScoringModelDownloadFailed' : 'ScoringModelUnavailable', err.message);
         }
         throw err;
       }),

@@ -6,17 +6,23 @@
 import type { BatchOptions } from '../../shared/batch-options.js';
 import { PRICE_CARD, ASPECT_RATIOS } from '../../shared/price-card.js';
 import {
-  SAFE_ID_RULE,
   describeSizeProblems,
   isAspectRatio,
-  isSafeId,
   sizeForAspectRatio,
+  thumbnailIdProblem,
   type MetadataValue,
   type Size,
   type ThumbnailBrief,
 } from '../../shared/thumbnail-brief.js';
+import { refusedCharacterMessage } from './characters.js';
 import type { ManifestProblem } from './errors.js';
-import { CSV_META_PREFIX, isBriefField, unknownFieldMessage } from './fields.js';
+import {
+  CSV_META_PREFIX,
+  MAX_METADATA_BYTES,
+  isBriefField,
+  metadataKeyProblem,
+  unknownFieldMessage,
+} from './fields.js';
 
 export interface RawRecord {
   line: number;
@@ -60,8 +66,9 @@ export function validateRecord(record: RawRecord, options: BatchOptions): Record
     problem('id', 'missing id — give each brief a unique id such as 2026-11-24-gaming-001');
   } else if (typeof id !== 'string') {
     problem('id', `id must be a string, got ${describe(id)} — quote it, e.g. "${describe(id)}"`);
-  } else if (!isSafeId(id)) {
-    problem('id', `id ${describe(id)} cannot be used as a file name — use ${SAFE_ID_RULE}`);
+  } else {
+    const message = refusedCharacterMessage(id, 'id', false) ?? thumbnailIdProblem(id);
+    if (message) problem('id', message);
   }
 
   const rawPrompt = get('prompt');
@@ -74,6 +81,8 @@ export function validateRecord(record: RawRecord, options: BatchOptions): Record
     problem('prompt', `prompt must be text, got ${describe(prompt)}`);
   } else if (prompt === '') {
     problem('prompt', "empty prompt — write the thumbnail's description");
+  } else if (refusedCharacterMessage(prompt, 'prompt', true)) {
+    problem('prompt', refusedCharacterMessage(prompt, 'prompt', true) as string);
   } else if (prompt.length > maxChars) {
     problem(
       'prompt',
@@ -169,15 +178,38 @@ function readMetadata(
   }
   const prefix = format === 'csv' ? CSV_META_PREFIX : 'metadata.';
   const metadata: Record<string, MetadataValue> = {};
+  let ok = true;
   for (const [key, value] of Object.entries(raw)) {
-    const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
-    if (!ok || (typeof value === 'number' && !Number.isFinite(value))) {
-      problem(`${prefix}${key}`, `metadata values must be text, numbers, true/false or null, got ${describe(value)}`);
-    } else if (key.trim() === '') {
-      problem('metadata', 'metadata keys must not be empty');
+    const field = `${prefix}${key}`;
+    const keyProblem = metadataKeyProblem(key);
+    const valueOk = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    const characters = typeof value === 'string' ? refusedCharacterMessage(value, 'value', true) : undefined;
+    if (keyProblem) {
+      // CSV reports its metadata keys once, with the header row.
+      if (format === 'json') problem(key.trim() === '' ? 'metadata' : field, keyProblem);
+    } else if (!valueOk || (typeof value === 'number' && !Number.isFinite(value))) {
+      problem(field, `metadata values must be text, numbers, true/false or null, got ${describe(value)}`);
+    } else if (characters) {
+      problem(field, characters);
     } else {
-      metadata[key] = value as MetadataValue;
+      // A plain assignment to "__proto__" would change the prototype instead; such keys are refused above.
+      Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
+      continue;
     }
+    ok = false;
+  }
+  if (!ok) return metadata;
+  const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+  if (bytes > MAX_METADATA_BYTES) {
+    const largest = Object.entries(metadata)
+      .map(([key, value]) => ({ key, bytes: Buffer.byteLength(JSON.stringify({ [key]: value }), 'utf8') - 2 }))
+      .sort((a, b) => b.bytes - a.bytes)[0];
+    problem(
+      format === 'csv' && largest ? `${prefix}${largest.key}` : 'metadata',
+      `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes per brief are accepted` +
+        (largest ? ` (the largest entry is ${prefix}${largest.key}, ${largest.bytes} bytes)` : '') +
+        ' — keep metadata to routing values such as channel and publish time'
+    );
   }
   return metadata;
 }

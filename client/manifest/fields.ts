@@ -1,10 +1,26 @@
 /** The fields a manifest brief may have, and a "did you mean" for the ones it may not. */
+import { refusedCharacterMessage } from './characters.js';
 
 export const BRIEF_FIELDS = ['id', 'prompt', 'size', 'width', 'height', 'aspect_ratio', 'metadata'] as const;
 export type BriefField = (typeof BRIEF_FIELDS)[number];
 
 /** CSV has no nested objects: metadata comes from columns named `meta.<key>`. */
 export const CSV_META_PREFIX = 'meta.';
+
+/** Metadata travels with every brief through workflow state and results: at most this many bytes as JSON. */
+export const MAX_METADATA_BYTES = 2048;
+
+/** Keys that name JavaScript object internals: refused rather than silently dropped or turned into a prototype. */
+const RESERVED_METADATA_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** Why `key` cannot be a metadata key, or `undefined`. */
+export function metadataKeyProblem(key: string): string | undefined {
+  if (key.trim() === '') return 'metadata keys must not be empty';
+  if (RESERVED_METADATA_KEYS.includes(key)) {
+    return `metadata key "${key}" is not accepted (${RESERVED_METADATA_KEYS.join(', ')} are reserved) — rename it, e.g. "${key.replace(/_/g, '')}_"`;
+  }
+  return refusedCharacterMessage(key, 'metadata key', false);
+}
 
 export function isBriefField(name: string): name is BriefField {
   return (BRIEF_FIELDS as readonly string[]).includes(name);

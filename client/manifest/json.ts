@@ -43,6 +43,26 @@ function syntaxErrorLine(text: string, error: unknown): number | undefined {
   return undefined;
 }
 
+const ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r' };
+
+/**
+ * JSON.parse refuses raw control characters in strings with an offset only; name the character and
+ * its column instead. `undefined` for any other error.
+ */
+function controlCharacterMessage(text: string, error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /^Bad control character in string literal.*at position (\d+)/.exec(message);
+  if (!position) return undefined;
+  const offset = Number(position[1]);
+  const code = text.charCodeAt(offset);
+  const column = offset - text.lastIndexOf('\n', offset - 1);
+  const name = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const fix = ESCAPES[code]
+    ? `write it as ${ESCAPES[code]}`
+    : 'control characters are not accepted in briefs; delete it';
+  return `not valid JSON: a raw control character ${name} at column ${column} inside a string — ${fix}`;
+}
+
 function syntaxMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // The position is already in the problem's line; the raw offset only confuses.
@@ -84,7 +104,10 @@ export function parseJsonArray(text: string): JsonParse {
     return {
       records: [],
       problems: [
-        { line: syntaxErrorLine(text, error), message: `not valid JSON (${syntaxMessage(error)}) — fix the syntax` },
+        {
+          line: syntaxErrorLine(text, error),
+          message: controlCharacterMessage(text, error) ?? `not valid JSON (${syntaxMessage(error)}) — fix the syntax`,
+        },
       ],
     };
   }
@@ -118,7 +141,9 @@ export function parseJsonLines(text: string): JsonParse {
     } catch (error) {
       problems.push({
         line,
-        message: `not valid JSON (${syntaxMessage(error)}) — each line must be one complete brief object`,
+        message:
+          controlCharacterMessage(raw, error) ??
+          `not valid JSON (${syntaxMessage(error)}) — each line must be one complete brief object`,
       });
     }
   });

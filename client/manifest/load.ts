@@ -1,8 +1,9 @@
 /** loadManifest: read a manifest file and parse it, turning file-system failures into ManifestErrors. */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BatchOptions } from '../../shared/batch-options.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
+import { MAX_MANIFEST_BYTES, decodeManifest, tooLargeMessage } from './decode.js';
 import { ManifestError } from './errors.js';
 import { parseManifest, type ManifestFormat } from './parse.js';
 
@@ -22,16 +23,45 @@ function readFailure(path: string, error: unknown): string {
   }
 }
 
+/**
+ * The file's bytes, or its size when over the limit: a regular file is measured before it is read;
+ * a pipe or device is read only until it passes the limit.
+ */
+async function readBounded(path: string): Promise<Buffer | { tooLarge: number }> {
+  const file = await open(path, 'r');
+  try {
+    const stats = await file.stat();
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stats.isFile() && stats.size > MAX_MANIFEST_BYTES) return { tooLarge: stats.size };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(1024 * 1024);
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > MAX_MANIFEST_BYTES) return { tooLarge: total };
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await file.close();
+  }
+}
+
 export async function loadManifest(
   path: string,
   options: BatchOptions,
   format?: ManifestFormat
 ): Promise<ThumbnailBrief[]> {
-  let text: string;
+  let bytes: Buffer | { tooLarge: number };
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readBounded(path);
   } catch (error) {
     throw new ManifestError(path, [{ message: readFailure(path, error) }]);
   }
-  return parseManifest(text, { fileName: path, options, format });
+  if (!Buffer.isBuffer(bytes)) throw new ManifestError(path, [{ message: tooLargeMessage(bytes.tooLarge) }]);
+  const decoded = decodeManifest(bytes);
+  if (decoded.problems) throw new ManifestError(path, decoded.problems);
+  return parseManifest(decoded.text, { fileName: path, options, format });
 }

@@ -4,11 +4,11 @@
  * part of a day's briefs silently missing.
  */
 import type { BatchOptions } from '../../shared/batch-options.js';
-import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
+import { idCollisionKey, type ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import { validateRecord, type RawRecord } from './brief-record.js';
 import { parseCsv } from './csv.js';
 import { ManifestError, type ManifestProblem } from './errors.js';
-import { CSV_META_PREFIX, isBriefField, unknownFieldMessage } from './fields.js';
+import { CSV_META_PREFIX, isBriefField, metadataKeyProblem, unknownFieldMessage } from './fields.js';
 import { parseJsonArray, parseJsonLines } from './json.js';
 
 export type ManifestFormat = 'json' | 'jsonl' | 'csv';
@@ -90,6 +90,8 @@ function fromCsv(text: string): Collected {
         field: raw,
         message: 'metadata columns need a key after "meta.", e.g. meta.channel',
       });
+    } else if (column.kind === 'meta' && metadataKeyProblem(column.key)) {
+      problems.push({ line: header.line, field: raw, message: metadataKeyProblem(column.key) as string });
     } else if (column.kind === 'ignored') {
       problems.push({ line: header.line, field: raw, message: unknownFieldMessage(raw, 'csv') });
     } else if (seen.has(label)) {
@@ -145,21 +147,30 @@ export function parseManifest(text: string, { fileName, options, format }: Parse
   const { records, problems } = kind === 'csv' ? fromCsv(body) : fromJson(body, kind);
 
   const briefs: ThumbnailBrief[] = [];
-  const firstLine = new Map<string, number>();
+  // Keyed ignoring case: "A1" and "a1" would write the same file on macOS and Windows.
+  const firstSeen = new Map<string, { id: string; line: number }>();
   for (const record of records) {
     const result = validateRecord(record, options);
     if (result.problems) problems.push(...result.problems);
     const id = typeof record.fields.id === 'string' ? record.fields.id.trim() : undefined;
     if (id !== undefined && id !== '') {
-      const earlier = firstLine.get(id);
-      if (earlier !== undefined) {
+      const earlier = firstSeen.get(idCollisionKey(id));
+      if (earlier === undefined) {
+        firstSeen.set(idCollisionKey(id), { id, line: record.line });
+      } else if (earlier.id === id) {
         problems.push({
           line: record.line,
           field: 'id',
-          message: `duplicate id "${id}" (also on line ${earlier}) — ids name output files, so each must be unique`,
+          message: `duplicate id "${id}" (also on line ${earlier.line}) — ids name output files, so each must be unique`,
         });
       } else {
-        firstLine.set(id, record.line);
+        problems.push({
+          line: record.line,
+          field: 'id',
+          message:
+            `id "${id}" differs from "${earlier.id}" (line ${earlier.line}) only in upper/lower case — ids name ` +
+            'output files and macOS and Windows file systems ignore case, so ids must differ by more than case',
+        });
       }
     }
     if (result.brief) briefs.push(result.brief);

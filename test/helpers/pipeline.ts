@@ -17,7 +17,7 @@ import {
 } from '@temporalio/worker';
 import { LocalBlobStore } from '../../common/blob-store.js';
 import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
-import { SegmindClient, createSegmindDispatcher } from '../../activities/segmind/client.js';
+import { SegmindClient, createSegmindDispatcher, type SegmindClientOptions } from '../../activities/segmind/client.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import type { Transport } from '../../activities/generate-candidate.js';
 import type { RetryDelays } from '../../shared/retry.js';
@@ -55,6 +55,8 @@ export interface PipelineOptions {
   /** The key the worker sends; defaults to one the emulator accepts. */
   apiKey?: string;
   headersTimeoutMs?: number;
+  /** More limits of the workers' Segmind client (e.g. a short `exchangeTimeoutMs` for slow-drip faults). */
+  segmind?: Pick<SegmindClientOptions, 'exchangeTimeoutMs' | 'maxBodyBytes' | 'bodyTimeoutMs'>;
   scoring?: boolean;
   /** The scoring worker's model; defaults to the committed tiny CLIP. */
   clipModelId?: string;
@@ -94,6 +96,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     baseUrl: emulator.url,
     dispatcher,
     headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    ...options.segmind,
   });
   const workers = [
     ...(await createGenerationWorkers({

@@ -58,8 +58,8 @@ describe('manifest errors', () => {
   });
 
   test('ids must be safe file names', () => {
-    const bad = ['../up', '.hidden', '-dash', 'a/b', 'a b', 'x'.repeat(101), 'a..b'];
-    const text = ['id,prompt', ...bad.map((id) => `${id},p`), `${'y'.repeat(100)},p`].join('\n');
+    const bad = ['../up', '.hidden', '-dash', 'a/b', 'a b', 'x'.repeat(65), 'a..b'];
+    const text = ['id,prompt', ...bad.map((id) => `${id},p`), `${'y'.repeat(64)},p`].join('\n');
     const problems = problemsOf(text, 'x.csv');
     expect(where(problems)).toEqual(bad.map((_, i) => [i + 2, 'id']));
     expect(problems[0]?.message).toMatch(/cannot be used as a file name — use letters, digits/);

@@ -144,6 +144,8 @@ describe('the example manifests', () => {
       [9, 'size'],
       [10, undefined],
       [11, undefined],
+      [12, 'id'],
+      [13, 'id'],
     ]);
   });
 });

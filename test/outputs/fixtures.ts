@@ -158,6 +158,7 @@ export class BatchBuilder {
     }
     const result: ThumbnailWorkflowResult = {
       batchId: BATCH_ID,
+      manifestSha256: '', // set by finish()
       thumbnailId: id,
       phase,
       ok: true,
@@ -199,6 +200,7 @@ export class BatchBuilder {
     }
     return this.save({
       batchId: BATCH_ID,
+      manifestSha256: '', // set by finish()
       thumbnailId: id,
       phase,
       ok: false,
@@ -211,10 +213,10 @@ export class BatchBuilder {
     });
   }
 
-  private async save(result: ThumbnailWorkflowResult): Promise<ThumbnailWorkflowResult> {
-    await this.store.putRecord(resultsNamespace(BATCH_ID), resultKey(result.thumbnailId, result.phase), result);
+  /** Results are stored by `finish`, once the manifest (which their records are bound to) is known. */
+  private save(result: ThumbnailWorkflowResult): Promise<ThumbnailWorkflowResult> {
     this.results.push(result);
-    return result;
+    return Promise.resolve(result);
   }
 
   async finish(root: string, outRoot: string): Promise<Fixture> {
@@ -222,6 +224,11 @@ export class BatchBuilder {
       Buffer.from(this.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n'),
       'application/x-ndjson'
     );
+    for (const result of this.results) {
+      result.manifestSha256 = manifest.sha256;
+      const namespace = resultsNamespace(BATCH_ID, manifest.sha256);
+      await this.store.putRecord(namespace, resultKey(result.thumbnailId, result.phase), result);
+    }
     const totals: LedgerTotals = emptyTotals();
     for (const r of this.results) for (const e of r.ledger) addToTotals(totals, e);
     const usable = this.results.filter((r) => r.phase === 'draft' && r.ok).length;

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ClipModelUnavailableError } from '../../activities/scoring/model-errors.js';
 import { LocalBlobStore } from '../../common/blob-store.js';
 import {
   ClipModelProvider,
@@ -204,5 +206,34 @@ describe('scoreCandidates failures', () => {
     const failure = await failureOf(scoreCandidates({ ...input(refs.slice(0, 1)), width: 0 }));
     expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidInput' });
     expect(loads).toBe(0);
+  });
+});
+
+describe('scoring heartbeats, so a crashed scoring worker is noticed within a minute', () => {
+  test('inside an activity it heartbeats while the model loads and scores', async () => {
+    const env = new MockActivityEnvironment();
+    let beats = 0;
+    env.on('heartbeat', () => (beats += 1));
+    const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
+    const result = await env.run(scoreCandidates, input(refs.slice(0, 2)));
+    expect((result as { scores: unknown[] }).scores).toHaveLength(2);
+    expect(beats).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a model that fails to download is retried; a model that is not there stops the batch', async () => {
+    const offline = (message: string) =>
+      new ClipModelProvider({ ...config, modelId: 'no-such-model', allowRemote: true }, (cfg) =>
+        Promise.reject(new ClipModelUnavailableError(cfg, [{ folder: '/nowhere', missing: ['config.json'] }], message))
+      );
+    const flaky = await failureOf(
+      createScoringActivities({ store, model: offline('fetch failed') }).scoreCandidates(input(refs.slice(0, 1)))
+    );
+    expect(flaky).toMatchObject({ type: 'ScoringModelDownloadFailed', nonRetryable: false });
+    const gone = await failureOf(
+      createScoringActivities({ store, model: offline('Could not locate file') }).scoreCandidates(
+        input(refs.slice(0, 1))
+      )
+    );
+    expect(gone).toMatchObject({ type: 'ScoringModelUnavailable', nonRetryable: true });
   });
 });

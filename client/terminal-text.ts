@@ -1,0 +1,26 @@
+/**
+ * The one sanitiser for text the CLI prints to a terminal. Failure reasons and messages can come from
+ * a provider (an HTTP body, a request id), and a terminal obeys what it is sent: an ANSI escape
+ * sequence can recolour, move the cursor, retitle the window or hide a line, a bare CR overwrites
+ * what was printed. Every print path (`Output.result`'s text, `note`, `error`, the progress line) goes
+ * through {@link forTerminal}; `--json` output needs nothing, JSON already escapes control characters.
+ */
+
+// CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC strings (… BEL or ESC \), and two-byte escapes; the
+// 8-bit C1 forms (U+009B CSI, U+009D OSC …) too.
+const ANSI_SEQUENCE =
+  // eslint-disable-next-line no-control-regex
+  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u007e]?/g;
+
+// Every other C0 control but tab and newline, DEL, the C1 controls, and the bidirectional overrides
+// that can make a terminal show text in another order than it is ("Trojan Source").
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with escape sequences removed and any other control character shown as `\xNN` / `\uNNNN`. */
+export function forTerminal(text: string): string {
+  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
