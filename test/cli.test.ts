@@ -1,32 +1,7 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { projectRoot } from '../common/paths.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
-
-const exec = promisify(execFile);
-const BIN = join(projectRoot, 'bin', 'thumbgate.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function thumbgate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+import { thumbgate } from './helpers/cli-process.js';
 
 describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
   test('a bad manifest is rejected with line and field, exit 2, before anything connects', async () => {

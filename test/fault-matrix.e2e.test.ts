@@ -1,62 +1,41 @@
 /**
- * Issue 8, the fault matrix: a 100-brief batch on the default v2 transport while the emulator injects
- * every fault kind it has. Drafts (flux-schnell) get seeded random faults of every kind, including the
- * deterministic v2 ones (`job-failed`, `expired`: paid, never retried with the same request, so only
- * drafts, which have four candidates, may take them); the re-rolls (flux-1.1-pro, one candidate each)
- * get a script with each transient kind once. Everything must still be delivered, paid once and
- * reconciled to the micro-dollar.
+ * Issue 8, the fault matrix, on the default v2 transport (emulator over HTTP, one pipeline for both
+ * tests, `emulator.reset()` and a fresh fault config before each):
+ *
+ * 1. The matrix the issue asks for: a 100-brief batch through every fault kind the provider accounts
+ *    for. Drafts (flux-schnell) get seeded random faults of every transient kind (pre-acceptance 500,
+ *    503, 429, hang; media truncate, junk-200, slow-drip, oversized); the re-rolls (flux-1.1-pro, one
+ *    candidate each) get a script with each transient kind once. All thumbnails and every re-roll are
+ *    delivered, every image is paid once, and the ledger is the provider's bill: reconciled drift 0.
+ * 2. Jobs whose cost the provider never reports (`job-failed`, `expired`: billed, but 422 / 410 carry
+ *    no metrics, and never submitted again with the same request, so only drafts, which have four
+ *    candidates, take them). Everything is still delivered; each such job is in the ledger once, at the
+ *    price card's estimate (`basis: 'price-card'`, `outcome: 'unusable'`), every other entry is the
+ *    provider's figure, and the drift is exactly those estimates' error (each within 5 % of the charge).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBatch } from '../client/batch-client.js';
-import { resolveBatchOptions } from '../shared/batch-options.js';
+import { resolveBatchOptions, rerollCount, type BatchOptions } from '../shared/batch-options.js';
+import type { BatchResult } from '../shared/batch-workflow.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { FaultKind, ScriptedFault } from '../emulator/faults.js';
-import type { RequestRecord } from '../emulator/server.js';
+import type { BillingEntry, RequestRecord } from '../emulator/server.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
-
-const THUMBNAILS = 100;
-/** Fixed, so the seeds (derived from the batch id) and with them the random faults are the same every run. */
-const BATCH_ID = 'fault-matrix-100';
-const FAULT_SEED = 8;
 
 /** Refused before acceptance, not billed: the workflow submits again. */
 const BEFORE_ACCEPTANCE: FaultKind[] = ['500', '503', '429', 'hang'];
 /** v2: the job is accepted (billed) and its first media download is spoiled; collecting again is free. */
 const MEDIA: FaultKind[] = ['truncate', 'junk-200', 'slow-drip', 'oversized'];
+/** Every kind whose job the provider accounts for: unbilled, or billed with its cost reported. */
 const TRANSIENT: FaultKind[] = [...BEFORE_ACCEPTANCE, ...MEDIA];
-/** v2 only, billed, deterministic for the request: the candidate is lost (a draft has three more). */
-const DETERMINISTIC: FaultKind[] = ['job-failed', 'expired'];
-const EVERY_KIND: FaultKind[] = [...TRANSIENT, ...DETERMINISTIC];
+/** v2 only, billed, deterministic for the request, cost never reported: the candidate is lost. */
+const UNREPORTED: FaultKind[] = ['job-failed', 'expired'];
 
-/** ≈ 23 % of draft submits faulted; a retry draws again. */
-const DRAFT_RATES: Partial<Record<FaultKind, number>> = {
-  '500': 0.03,
-  '503': 0.03,
-  '429': 0.03,
-  hang: 0.015,
-  truncate: 0.03,
-  'junk-200': 0.02,
-  'slow-drip': 0.015,
-  oversized: 0.015,
-  'job-failed': 0.02,
-  expired: 0.02,
-};
-
-/**
- * Each transient kind once on the re-roll model. A re-roll can take at most the four pre-acceptance
- * entries (one per submit) and still has a fifth attempt; a media fault costs only a second download.
- */
-const REROLL_SCRIPT: ScriptedFault[] = [
-  { kind: '500', model: 'flux-1.1-pro' },
-  { kind: 'truncate', model: 'flux-1.1-pro' },
-  { kind: '429', model: 'flux-1.1-pro', retryAfterSeconds: 1 },
-  { kind: 'junk-200', model: 'flux-1.1-pro' },
-  { kind: 'hang', model: 'flux-1.1-pro' },
-  { kind: 'slow-drip', model: 'flux-1.1-pro' },
-  { kind: '503', model: 'flux-1.1-pro' },
-  { kind: 'oversized', model: 'flux-1.1-pro' },
-];
+const isSubmit = (r: RequestRecord) => r.method === 'POST' && r.api === 'v2' && /^\/v2\/[^/]+$/.test(r.path);
+const isMedia = (r: RequestRecord) => r.path.startsWith('/v2/media/');
+const isResult = (r: RequestRecord) => /^\/v2\/requests\/[^/]+$/.test(r.path);
+const isStatus = (r: RequestRecord) => /^\/v2\/requests\/[^/]+\/status$/.test(r.path);
 
 const SUBJECTS = [
   'a gamer screaming at a glowing monitor',
@@ -66,17 +45,14 @@ const SUBJECTS = [
   'a cat wearing tiny sunglasses',
 ];
 
-const briefs: ThumbnailBrief[] = Array.from({ length: THUMBNAILS }, (_, i) => ({
-  id: `fm-${String(i + 1).padStart(3, '0')}`,
-  prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, fault matrix ${i + 1}`,
-  width: 448,
-  height: 256,
-}));
-
-const isSubmit = (r: RequestRecord) => r.method === 'POST' && r.api === 'v2' && /^\/v2\/[^/]+$/.test(r.path);
-const isMedia = (r: RequestRecord) => r.path.startsWith('/v2/media/');
-const isResult = (r: RequestRecord) => /^\/v2\/requests\/[^/]+$/.test(r.path);
-const isStatus = (r: RequestRecord) => /^\/v2\/requests\/[^/]+\/status$/.test(r.path);
+function makeBriefs(n: number, idPrefix: string, label: string): ThumbnailBrief[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${idPrefix}-${String(i + 1).padStart(3, '0')}`,
+    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, ${label} ${i + 1}`,
+    width: 448,
+    height: 256,
+  }));
+}
 
 interface LedgerRow {
   requestId: string;
@@ -110,6 +86,27 @@ function count<T>(items: T[], key: (item: T) => string | undefined): Record<stri
   return out;
 }
 
+/**
+ * No image paid for twice. On v2 the rules allow no second charge for the same request at all:
+ * pre-acceptance faults are not billed, a spoiled download is fetched again for free, and a
+ * job-failed or expired job is paid but its request is never sent again. So every candidate slot is
+ * bought exactly once: 4 drafts per brief, 1 per re-roll.
+ */
+function expectEachSlotPaidOnce(
+  submits: RequestRecord[],
+  billing: BillingEntry[],
+  result: BatchResult,
+  thumbnails: number
+): void {
+  const promptOf = new Map(submits.map((r) => [r.requestId, r.prompt]));
+  const charges = count(billing, (b) => `${b.model}|${promptOf.get(b.requestId) ?? '?'}|${b.seed}`);
+  expect(Object.entries(charges).filter(([, n]) => n > 1)).toEqual([]);
+  expect(billing.every((b) => promptOf.has(b.requestId))).toBe(true);
+  expect(billing.filter((b) => b.model === 'flux-schnell')).toHaveLength(thumbnails * 4);
+  expect(billing.filter((b) => b.model === 'flux-1.1-pro')).toHaveLength(rerollCount(thumbnails, 0.1));
+  expect(result.cost.totals.calls).toBe(billing.length);
+}
+
 describe('fault matrix (real server, emulator over HTTP, tiny CLIP, v2 transport)', () => {
   let p: Pipeline;
   beforeAll(async () => {
@@ -120,11 +117,7 @@ describe('fault matrix (real server, emulator over HTTP, tiny CLIP, v2 transport
         dripBytesPerSecond: 1024,
         // Over the client's 4 MiB cap, small enough to stream in a moment.
         oversizedBytes: 6 * 1024 * 1024,
-        faults: {
-          random: { seed: FAULT_SEED, rates: DRAFT_RATES, model: 'flux-schnell', api: 'v2' },
-          script: REROLL_SCRIPT,
-          retryAfterSeconds: 1,
-        },
+        // No faults here: each test resets the emulator and configures its own.
       },
       headersTimeoutMs: 1_500, // a hung submit gives up after this
       segmind: { exchangeTimeoutMs: 2_500, maxBodyBytes: 4 * 1024 * 1024 },
@@ -133,116 +126,219 @@ describe('fault matrix (real server, emulator over HTTP, tiny CLIP, v2 transport
   });
   afterAll(() => p?.teardown());
 
-  test(`${THUMBNAILS} briefs through every fault kind: all delivered, every re-roll delivered, each image paid once, ledger = bill`, async () => {
+  async function runBatch(
+    batchId: string,
+    briefs: ThumbnailBrief[],
+    options: Partial<BatchOptions> = {}
+  ): Promise<BatchResult> {
     const started = await startBatch({
       client: p.env.client,
       store: p.store,
-      batchId: BATCH_ID,
+      batchId,
       briefs,
-      options: resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 20 }),
+      options: resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 20, ...options }),
       taskQueue: p.taskQueue,
     });
     expect(started.outcome).toBe('started');
-    const result = await started.handle.result();
+    return started.handle.result();
+  }
 
-    const requests = p.emulator.requests();
-    const billing = p.emulator.billing();
-    const submits = requests.filter(isSubmit);
-    const fired = count(
-      submits.filter((r) => r.fault),
-      (r) => r.fault
-    );
-    const firedOnRerolls = count(
-      submits.filter((r) => r.fault && r.model === 'flux-1.1-pro'),
-      (r) => r.fault
-    );
-    // Every thumbnail and every re-roll delivered.
-    expect(result.failed).toEqual([]);
-    expect(result.succeeded).toBe(THUMBNAILS);
-    expect(result.rerolls).toHaveLength(THUMBNAILS / 10);
-    expect(result.rerolled).toBe(THUMBNAILS / 10);
+  describe('every fault kind the provider accounts for', () => {
+    const THUMBNAILS = 100;
+    /** Fixed, so the seeds (derived from the batch id) and with them the random faults are the same every run. */
+    const BATCH_ID = 'fault-matrix-100';
+    const FAULT_SEED = 8;
+    /** ≈ 19 % of draft submits faulted; a retry draws again. */
+    const DRAFT_RATES: Partial<Record<FaultKind, number>> = {
+      '500': 0.03,
+      '503': 0.03,
+      '429': 0.03,
+      hang: 0.015,
+      truncate: 0.03,
+      'junk-200': 0.02,
+      'slow-drip': 0.015,
+      oversized: 0.015,
+    };
+    /**
+     * Each transient kind once on the re-roll model. A re-roll can take at most the four pre-acceptance
+     * entries (one per submit) and still has a fifth attempt; a media fault costs only a second download.
+     */
+    const REROLL_SCRIPT: ScriptedFault[] = [
+      { kind: '500', model: 'flux-1.1-pro' },
+      { kind: 'truncate', model: 'flux-1.1-pro' },
+      { kind: '429', model: 'flux-1.1-pro', retryAfterSeconds: 1 },
+      { kind: 'junk-200', model: 'flux-1.1-pro' },
+      { kind: 'hang', model: 'flux-1.1-pro' },
+      { kind: 'slow-drip', model: 'flux-1.1-pro' },
+      { kind: '503', model: 'flux-1.1-pro' },
+      { kind: 'oversized', model: 'flux-1.1-pro' },
+    ];
 
-    // The ledger is the provider's bill: one entry per charge, and every amount the provider reported
-    // is exact to the micro-dollar.
-    const ledger = await ledgerRows(result.outputDir!);
-    const charged = new Map(billing.map((b) => [b.requestId, b]));
-    expect(ledger.map((e) => e.requestId).sort()).toEqual([...charged.keys()].sort());
-    const inexact = ledger.filter((e) => e.costMicros !== charged.get(e.requestId)!.costMicros);
-    expect(inexact.filter((e) => e.basis !== 'price-card')).toEqual([]);
-    expect(result.cost.reconciled?.providerChargedMicros).toBe(p.emulator.totalBilledMicros());
-    // FINDING (reported with issue 8): a job that ends FAILED or whose result expired is billed, but
-    // the provider never says what it cost (422 / 410 carry no metrics), so the ledger keeps the
-    // price card's estimate for it and the drift is exactly the estimates' error on those jobs (a
-    // flux-schnell charge jitters ±4 % around the card). Every other entry is exact. Once thumbgate
-    // decides how to settle those (or the issue accepts the estimate), this becomes `toBe(0)`.
-    const deterministicJobs = new Set(
-      submits.filter((r) => r.fault && DETERMINISTIC.includes(r.fault)).map((r) => r.requestId)
-    );
-    expect(inexact.filter((e) => !deterministicJobs.has(e.requestId) || e.outcome !== 'unusable')).toEqual([]);
-    const estimateError = inexact.reduce((sum, e) => sum + e.costMicros - charged.get(e.requestId)!.costMicros, 0);
-    expect(result.cost.reconciled?.driftMicros).toBe(estimateError);
-    expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros() + estimateError);
-    // The numbers the issue asks for, in the test log.
-    console.log(
-      JSON.stringify({
-        fired,
-        firedOnRerolls,
-        submits: submits.length,
-        billed: billing.length,
-        driftMicros: result.cost.reconciled?.driftMicros,
-        estimatedEntries: inexact.length,
-      })
-    );
-    for (const e of inexact) {
-      expect(Math.abs(e.costMicros - charged.get(e.requestId)!.costMicros)).toBeLessThanOrEqual(0.05 * e.costMicros);
-    }
-
-    // Not vacuous: every kind fired, and struck where it is meant to.
-    expect(EVERY_KIND.filter((kind) => !((fired[kind] ?? 0) > 0))).toEqual([]);
-    for (const kind of TRANSIENT) expect([kind, firedOnRerolls[kind] ?? 0]).toEqual([kind, 1]);
-    expect(p.emulator.faults.pending()).toEqual([]); // the whole re-roll script was used
-    expect(Object.keys(fired).sort()).toEqual([...EVERY_KIND].sort()); // and nothing else fired
-    // Pre-acceptance faults were answered (or hung) and billed nothing.
-    for (const r of submits.filter((s) => s.fault && BEFORE_ACCEPTANCE.includes(s.fault))) {
-      expect({ fault: r.fault, costMicros: r.costMicros }).toEqual({ fault: r.fault, costMicros: 0 });
-    }
-    expect(submits.filter((r) => r.fault === 'hang').every((r) => r.outcome === 'hang')).toBe(true);
-    // A media fault spoiled exactly the first download of its job, and the job was collected again.
-    const mediaFaulted = submits.filter((r) => r.fault && MEDIA.includes(r.fault));
-    const downloads = requests.filter(isMedia);
-    for (const job of mediaFaulted) {
-      const ofJob = downloads.filter((d) => d.requestId === job.requestId);
-      expect({ job: job.fault, downloads: ofJob.map((d) => d.fault ?? d.outcome) }).toEqual({
-        job: job.fault,
-        downloads: [job.fault, 'ok'],
+    test(`${THUMBNAILS} briefs through every transient fault kind: all delivered, every re-roll delivered, each image paid once, reconciled drift 0`, async () => {
+      p.emulator.reset();
+      p.emulator.faults.configure({
+        random: { seed: FAULT_SEED, rates: DRAFT_RATES, model: 'flux-schnell', api: 'v2' },
+        script: REROLL_SCRIPT,
+        retryAfterSeconds: 1,
       });
-    }
-    // job-failed answered 422 FAILED, expired answered 410 — and neither was submitted again.
-    const resultCalls = requests.filter((r) => isResult(r) || isStatus(r));
-    for (const job of submits.filter((r) => r.fault === 'job-failed')) {
-      expect(resultCalls.some((r) => r.requestId === job.requestId && r.status === 422)).toBe(true);
-    }
-    for (const job of submits.filter((r) => r.fault === 'expired')) {
-      expect(resultCalls.some((r) => r.requestId === job.requestId && r.status === 410)).toBe(true);
-    }
-    expect(billing.filter((b) => b.outcome === 'failed')).toHaveLength(fired['job-failed']!);
-    // No brief lost all four drafts to them (its thumbnail would fail, and it must not be re-rolled).
-    const lost = count(
-      submits.filter((r) => r.fault && DETERMINISTIC.includes(r.fault)),
-      (r) => r.prompt
-    );
-    expect(Math.max(...Object.values(lost))).toBeLessThan(4);
+      const result = await runBatch(BATCH_ID, makeBriefs(THUMBNAILS, 'fm', 'fault matrix'));
 
-    // No image paid for twice. On v2 the rules allow no second charge for the same request at all:
-    // pre-acceptance faults are not billed, a spoiled download is fetched again for free, and a
-    // job-failed or expired job is paid but its request is never sent again.
-    const promptOf = new Map(submits.map((r) => [r.requestId, r.prompt]));
-    const charges = count(billing, (b) => `${b.model}|${promptOf.get(b.requestId) ?? '?'}|${b.seed}`);
-    expect(Object.entries(charges).filter(([, n]) => n > 1)).toEqual([]);
-    expect(billing.every((b) => promptOf.has(b.requestId))).toBe(true);
-    // So every candidate slot was bought exactly once: 4 drafts per brief, 1 per re-roll.
-    expect(billing.filter((b) => b.model === 'flux-schnell')).toHaveLength(THUMBNAILS * 4);
-    expect(billing.filter((b) => b.model === 'flux-1.1-pro')).toHaveLength(THUMBNAILS / 10);
-    expect(result.cost.totals.calls).toBe(billing.length);
+      const requests = p.emulator.requests();
+      const billing = p.emulator.billing();
+      const submits = requests.filter(isSubmit);
+      const fired = count(
+        submits.filter((r) => r.fault),
+        (r) => r.fault
+      );
+      const firedOnRerolls = count(
+        submits.filter((r) => r.fault && r.model === 'flux-1.1-pro'),
+        (r) => r.fault
+      );
+      // The numbers the issue asks for, in the test log.
+      console.log(
+        JSON.stringify({
+          test: 'matrix',
+          fired,
+          firedOnRerolls,
+          submits: submits.length,
+          billed: billing.length,
+          driftMicros: result.cost.reconciled?.driftMicros,
+        })
+      );
+
+      // Every thumbnail and every re-roll delivered.
+      expect(result.failed).toEqual([]);
+      expect(result.succeeded).toBe(THUMBNAILS);
+      expect(result.rerolls).toHaveLength(THUMBNAILS / 10);
+      expect(result.rerolled).toBe(THUMBNAILS / 10);
+
+      // The ledger is the provider's bill: one entry per charge, each the provider's own figure, exact
+      // to the micro-dollar, and the reconciliation against the provider's balance has no drift.
+      const ledger = await ledgerRows(result.outputDir!);
+      const charged = new Map(billing.map((b) => [b.requestId, b]));
+      expect(ledger.map((e) => e.requestId).sort()).toEqual([...charged.keys()].sort());
+      expect(ledger.filter((e) => e.basis !== 'provider')).toEqual([]);
+      expect(ledger.filter((e) => e.costMicros !== charged.get(e.requestId)!.costMicros)).toEqual([]);
+      expect(result.cost.reconciled?.providerChargedMicros).toBe(p.emulator.totalBilledMicros());
+      expect(result.cost.reconciled?.driftMicros).toBe(0);
+      expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+
+      // Not vacuous: every kind fired, and struck where it is meant to.
+      expect(TRANSIENT.filter((kind) => !((fired[kind] ?? 0) > 0))).toEqual([]);
+      for (const kind of TRANSIENT) expect([kind, firedOnRerolls[kind] ?? 0]).toEqual([kind, 1]);
+      expect(p.emulator.faults.pending()).toEqual([]); // the whole re-roll script was used
+      expect(Object.keys(fired).sort()).toEqual([...TRANSIENT].sort()); // and nothing else fired
+      // Pre-acceptance faults were answered (or hung) and billed nothing.
+      for (const r of submits.filter((s) => s.fault && BEFORE_ACCEPTANCE.includes(s.fault))) {
+        expect({ fault: r.fault, costMicros: r.costMicros }).toEqual({ fault: r.fault, costMicros: 0 });
+      }
+      expect(submits.filter((r) => r.fault === 'hang').every((r) => r.outcome === 'hang')).toBe(true);
+      // A media fault spoiled exactly the first download of its job, and the job was collected again.
+      const mediaFaulted = submits.filter((r) => r.fault && MEDIA.includes(r.fault));
+      const downloads = requests.filter(isMedia);
+      for (const job of mediaFaulted) {
+        const ofJob = downloads.filter((d) => d.requestId === job.requestId);
+        expect({ job: job.fault, downloads: ofJob.map((d) => d.fault ?? d.outcome) }).toEqual({
+          job: job.fault,
+          downloads: [job.fault, 'ok'],
+        });
+      }
+      // Every billed job completed and was collected.
+      expect(billing.filter((b) => b.outcome !== 'ok')).toEqual([]);
+
+      expectEachSlotPaidOnce(submits, billing, result, THUMBNAILS);
+    });
+  });
+
+  describe('jobs whose cost the provider never reports', () => {
+    const THUMBNAILS = 16;
+    const BATCH_ID = 'fault-matrix-unreported-16';
+    const FAULT_SEED = 8;
+    /** ≈ 12 % of drafts lost; only drafts, so the re-rolls (one candidate each) are clean. */
+    const DRAFT_RATES: Partial<Record<FaultKind, number>> = { 'job-failed': 0.06, expired: 0.06 };
+
+    test(`${THUMBNAILS} briefs, drafts ending FAILED or expired: all delivered, each lost job in the ledger once at the price card, drift = those estimates' error`, async () => {
+      p.emulator.reset();
+      p.emulator.faults.configure({
+        random: { seed: FAULT_SEED, rates: DRAFT_RATES, model: 'flux-schnell', api: 'v2' },
+        script: [],
+      });
+      // Drafts are lost on purpose: early on their share can pass the default 15 % of spend on unusable
+      // images that stops a batch (checked as thumbnails finish, so in a varying order): that guard
+      // is not what this test is about, so it is off. The run of unusable calls in a row stays under
+      // its limit (10) whatever the order: a thumbnail loses at most three of its four drafts.
+      const result = await runBatch(BATCH_ID, makeBriefs(THUMBNAILS, 'fu', 'unreported cost'), {
+        maxUnusableShare: 1,
+      });
+
+      const requests = p.emulator.requests();
+      const billing = p.emulator.billing();
+      const submits = requests.filter(isSubmit);
+      const unreported = submits.filter((r) => r.fault && UNREPORTED.includes(r.fault));
+      const unreportedIds = new Set(unreported.map((r) => r.requestId));
+      const fired = count(
+        submits.filter((r) => r.fault),
+        (r) => r.fault
+      );
+
+      // Everything still delivered: a lost draft leaves three candidates, and the re-rolls were clean.
+      expect(result.failed).toEqual([]);
+      expect(result.succeeded).toBe(THUMBNAILS);
+      expect(result.rerolls).toHaveLength(rerollCount(THUMBNAILS, 0.1));
+      expect(result.rerolled).toBe(rerollCount(THUMBNAILS, 0.1));
+
+      // Not vacuous: both kinds fired, on drafts only, and no brief lost all four drafts.
+      expect(Object.keys(fired).sort()).toEqual([...UNREPORTED].sort());
+      expect(unreported.every((r) => r.model === 'flux-schnell')).toBe(true);
+      const lost = count(unreported, (r) => r.prompt);
+      expect(Math.max(...Object.values(lost))).toBeLessThan(4);
+      // job-failed answered 422 FAILED, expired answered 410; both were billed.
+      const resultCalls = requests.filter((r) => isResult(r) || isStatus(r));
+      for (const job of unreported) {
+        const status = job.fault === 'job-failed' ? 422 : 410;
+        expect({
+          job: job.requestId,
+          answered: resultCalls.some((r) => r.requestId === job.requestId && r.status === status),
+        }).toEqual({ job: job.requestId, answered: true });
+      }
+      expect(billing.filter((b) => b.outcome === 'failed')).toHaveLength(fired['job-failed']!);
+
+      // The ledger: one entry per charge; each lost job exactly once, at the price card's estimate,
+      // marked unusable; every other entry the provider's own figure, exact to the micro-dollar.
+      const ledger = await ledgerRows(result.outputDir!);
+      const charged = new Map(billing.map((b) => [b.requestId, b]));
+      expect(ledger.map((e) => e.requestId).sort()).toEqual([...charged.keys()].sort());
+      const lostEntries = ledger.filter((e) => unreportedIds.has(e.requestId));
+      expect(lostEntries.map((e) => e.requestId).sort()).toEqual([...unreportedIds].sort());
+      expect(lostEntries.filter((e) => e.basis !== 'price-card' || e.outcome !== 'unusable')).toEqual([]);
+      const others = ledger.filter((e) => !unreportedIds.has(e.requestId));
+      expect(others.filter((e) => e.basis !== 'provider')).toEqual([]);
+      expect(others.filter((e) => e.costMicros !== charged.get(e.requestId)!.costMicros)).toEqual([]);
+
+      // The drift is exactly the estimates' error on those jobs (a flux-schnell charge jitters ±4 %
+      // around the card), each estimate within 5 % of what was charged.
+      const errors = lostEntries.map((e) => ({
+        requestId: e.requestId,
+        estimate: e.costMicros,
+        charged: charged.get(e.requestId)!.costMicros,
+      }));
+      const estimateError = errors.reduce((sum, e) => sum + e.estimate - e.charged, 0);
+      console.log(
+        JSON.stringify({
+          test: 'unreported',
+          fired,
+          submits: submits.length,
+          billed: billing.length,
+          driftMicros: result.cost.reconciled?.driftMicros,
+          estimateError,
+        })
+      );
+      for (const e of errors) expect(Math.abs(e.estimate - e.charged)).toBeLessThanOrEqual(0.05 * e.charged);
+      expect(result.cost.reconciled?.providerChargedMicros).toBe(p.emulator.totalBilledMicros());
+      expect(result.cost.reconciled?.driftMicros).toBe(estimateError);
+      expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros() + estimateError);
+
+      expectEachSlotPaidOnce(submits, billing, result, THUMBNAILS);
+    });
   });
 });

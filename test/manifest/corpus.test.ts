@@ -3,15 +3,12 @@
  * refuse it with exit 2, name the line (and field) and say what is accepted, and start nothing —
  * it must not even try to reach Temporal, and the store stays empty.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { projectRoot } from '../../common/paths.js';
+import { thumbgate, type CliRun } from '../helpers/cli-process.js';
 
-const exec = promisify(execFile);
-const BIN = join(projectRoot, 'bin', 'thumbgate.js');
 const CORPUS = join(projectRoot, 'test', 'fixtures', 'manifests');
 
 interface Expected {
@@ -21,27 +18,6 @@ interface Expected {
   field: string | null;
   /** A regular expression the problem's message must match. */
   message: string;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The same spawn as test/cli.test.ts: the real bin, the project as working directory. */
-async function thumbgate(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
 }
 
 async function inParallel<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
@@ -96,7 +72,7 @@ describe('the malformed-manifest corpus through `thumbgate start`', () => {
     );
     const failures: string[] = [];
     cases.forEach(([path, expected], i) => {
-      const run = runs[i] as Run;
+      const run = runs[i] as CliRun;
       const name = relative(projectRoot, path);
       const where =
         (expected.line === null ? escape(name) : `${escape(name)} line ${expected.line}`) +
