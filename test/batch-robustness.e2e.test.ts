@@ -3,8 +3,14 @@
  * inherits another manifest's records, and a thumbnail workflow refuses input nobody validated.
  */
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { createBatchRecordActivities } from '../activities/batch-records.js';
-import { startBatch } from '../client/batch-client.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBatch, waitForBatch } from '../client/batch-client.js';
+import { CliError } from '../client/exit-codes.js';
+import { LocalBlobStore } from '../common/blob-store.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery } from '../shared/batch-workflow.js';
 import { stageKey } from '../shared/search-attributes.js';
@@ -35,11 +41,15 @@ describe('a store outage longer than a few retries', () => {
   let real: ReturnType<typeof createBatchRecordActivities> | undefined;
   let outageUntil = 0;
   let refused = 0;
+  let brokenId: string | undefined;
   beforeAll(async () => {
     p = await startPipeline({
       activityOverrides: {
         // The store is down for a while: every save fails until then, as a flaky volume would.
         saveThumbnailResult: (result) => {
+          if (result.thumbnailId === brokenId) {
+            return Promise.reject(ApplicationFailure.nonRetryable('EACCES: store is read-only', 'StoreReadOnly'));
+          }
           if (Date.now() < outageUntil) {
             refused += 1;
             return Promise.reject(new Error('EIO: store volume unavailable'));
@@ -51,6 +61,35 @@ describe('a store outage longer than a few retries', () => {
     real = createBatchRecordActivities({ store: p.store });
   });
   afterAll(() => p?.teardown());
+
+  test('a result that cannot be stored is never counted as delivered; the batch stops with the fix', async () => {
+    outageUntil = 0;
+    const broken = 'broken-2';
+    brokenId = broken;
+    const started = await startBatch({
+      client: p.env.client,
+      store: p.store,
+      batchId: `unsaved-${Date.now()}`,
+      briefs: briefs(3, 'broken'),
+      options: resolveBatchOptions({
+        size: { width: 448, height: 256 },
+        candidates: 1,
+        rerollFraction: 0,
+        maxInFlight: 1,
+      }),
+      taskQueue: p.taskQueue,
+    });
+    const failure = await failureOf(started.handle.result());
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toMatchObject({ type: 'ResultNotStored' });
+    expect(cause?.message).toMatch(/broken-2: the draft result could not be stored.*THUMBGATE_STORE_DIR/);
+    const cost = await started.handle.query(costQuery);
+    // The paid call of the unsaved thumbnail is still booked; it is not a usable thumbnail.
+    expect(cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    expect(cost.usableThumbnails).toBe(1);
+    brokenId = undefined;
+  });
 
   test('a 16 s store outage does not fail the batch or lose a thumbnail', async () => {
     outageUntil = Date.now() + 16_000;
@@ -128,6 +167,27 @@ describe('edge faults (real server, emulator, tiny CLIP)', () => {
     // Same thumbnail ids, another manifest: the ledger is this batch's spend only, nothing inherited.
     expect(result.cost.totals.costMicros).toBe(p.emulator.totalBilledMicros() - billedBefore);
     expect(result.cost.totals.calls).toBe(4 * 4 + 1);
+  });
+
+  test('a CLI and a worker with different stores: the batch stops at once and the CLI names the cause and the fix', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'thumbgate-other-store-'));
+    try {
+      const started = await startBatch({
+        client: p.env.client,
+        store: new LocalBlobStore(root), // the CLI's store is not the worker's
+        batchId: `stores-${Date.now()}`,
+        briefs: briefs(2, 'stores'),
+        options,
+        taskQueue: p.taskQueue,
+      });
+      const err = await failureOf(waitForBatch(started.handle, null, 200));
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).message).toMatch(/is not in the store.*same THUMBGATE_STORE_DIR/s);
+      expect((err as CliError).message).not.toMatch(/Activity task failed/);
+      expect(p.emulator.billing()).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   test('a thumbnail workflow refuses input nobody validated, before paying for anything', async () => {
