@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import {
   DEFAULT_AESTHETIC_PROMPTS,
+  loadAestheticHead,
   DEFAULT_TECHNICAL_WEIGHTS,
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
@@ -106,6 +107,8 @@ async function child(name: string): Promise<void> {
     weights: { ...DEFAULT_SCORE_WEIGHTS },
     aestheticPrompts: DEFAULT_AESTHETIC_PROMPTS,
     technicalWeights: DEFAULT_TECHNICAL_WEIGHTS,
+    // The default aesthetic: the LAION head on the image embeddings (bound to ViT-B/32-shaped models).
+    aestheticHead: loadAestheticHead(),
   };
   const size = { width: WIDTH, height: HEIGHT };
   const prompt = 'a cooking video thumbnail: a steaming bowl of ramen, bold title text';

@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import type { EmulatedModel, ProviderOutputFormat } from './models.js';
+import { paintedText } from './lettering.js';
 import { hashSeed, mulberry32 } from './prng.js';
 import { drawQuality, type Defect } from './quality.js';
 import { sceneSvg } from './scene.js';
@@ -28,6 +29,12 @@ export interface RenderedImage {
   /** Ground truth for tests and the demo: what the quality gate should notice. */
   defect: Defect;
   severity: number;
+  /**
+   * Ground truth for the text check: the lettering drawn for text the prompt asked for in
+   * quotes — upper-cased, and misspelt on a seeded share of drafts (lettering.ts). Absent when the
+   * prompt quotes nothing.
+   */
+  renderedText?: string;
 }
 
 const NOISE_TILE = 128;
@@ -47,8 +54,9 @@ function noiseTile(seed: number, amplitude: number): Buffer {
 export async function renderImage(input: RenderInput): Promise<RenderedImage> {
   const { model, prompt, seed, width, height } = input;
   const { defect, severity } = drawQuality(model, prompt, seed);
+  const renderedText = paintedText(model, prompt, seed);
   // density 72 makes librsvg rasterise at exactly width × height.
-  let img = sharp(Buffer.from(sceneSvg(prompt, seed, width, height)), { density: 72 }).removeAlpha();
+  let img = sharp(Buffer.from(sceneSvg(prompt, seed, width, height, renderedText)), { density: 72 }).removeAlpha();
   const u = Math.min(width, height);
   switch (defect) {
     case 'blurred':
@@ -82,5 +90,13 @@ export async function renderImage(input: RenderInput): Promise<RenderedImage> {
   const bytes = png
     ? await img.png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer()
     : await img.jpeg({ quality: input.quality ?? 90, mozjpeg: false, chromaSubsampling: '4:2:0' }).toBuffer();
-  return { bytes, contentType: png ? 'image/png' : 'image/jpeg', width, height, defect, severity };
+  return {
+    bytes,
+    contentType: png ? 'image/png' : 'image/jpeg',
+    width,
+    height,
+    defect,
+    severity,
+    ...(renderedText === undefined ? {} : { renderedText }),
+  };
 }

@@ -1,16 +1,23 @@
 /**
  * The picture itself: an SVG "YouTube thumbnail" — bold gradient, a spotlit cartoon subject
  * with an outline, chunky title blocks whose dark bars stand in for lettering, an arrow and some
- * confetti. No text elements, so nothing depends on the machine's fonts. The palette follows the
+ * confetti. No text elements, so nothing depends on the machine's fonts (text a prompt asks for is
+ * drawn with lettering.ts's own stroke font). The palette follows the
  * prompt (one prompt keeps one look across seeds); the layout follows prompt and seed.
  */
+import { letteringSvg } from './lettering.js';
 import { hashSeed, mulberry32 } from './prng.js';
 
 const hsl = (h: number, s: number, l: number): string =>
   `hsl(${Math.round(((h % 360) + 360) % 360)},${Math.round(s)}%,${Math.round(l)}%)`;
 const n = (x: number): string => x.toFixed(1);
 
-export function sceneSvg(prompt: string, seed: number, width: number, height: number): string {
+/**
+ * `lettering`: the text the prompt asked for, as the model paints it (see lettering.ts). When
+ * given, the title area shows it on a white plate instead of the bar blocks; everything else
+ * (and every random draw) is as without it.
+ */
+export function sceneSvg(prompt: string, seed: number, width: number, height: number, lettering?: string): string {
   const palette = mulberry32(hashSeed('palette', prompt));
   const rand = mulberry32(hashSeed('layout', prompt, seed));
   const baseHue = palette() * 360;
@@ -71,11 +78,12 @@ export function sceneSvg(prompt: string, seed: number, width: number, height: nu
   const tw = width * 0.46;
   const lines = 2 + Math.floor(rand() * 2);
   const lh = Math.min(height * 0.16, (height * 0.7) / lines);
+  const titleParts = lettering === undefined ? parts : [];
   for (let i = 0; i < lines; i++) {
     const ty = height * 0.12 + i * lh * 1.2;
     const w = tw * (0.7 + 0.3 * rand());
     const fill = i === 0 ? accent : '#fff';
-    parts.push(
+    titleParts.push(
       `<rect x="${n(tx0)}" y="${n(ty)}" width="${n(w)}" height="${n(lh)}" rx="${n(lh * 0.15)}" ` +
         `fill="${fill}" stroke="#111" stroke-width="${n(stroke)}"/>`
     );
@@ -83,9 +91,14 @@ export function sceneSvg(prompt: string, seed: number, width: number, height: nu
     while (x < tx0 + w - lh * 0.5) {
       const glyph = lh * (0.25 + 0.45 * rand());
       if (x + glyph > tx0 + w - lh * 0.25) break;
-      parts.push(`<rect x="${n(x)}" y="${n(ty + lh * 0.2)}" width="${n(glyph)}" height="${n(lh * 0.6)}" fill="#111"/>`);
+      titleParts.push(
+        `<rect x="${n(x)}" y="${n(ty + lh * 0.2)}" width="${n(glyph)}" height="${n(lh * 0.6)}" fill="#111"/>`
+      );
       x += glyph + lh * (0.1 + 0.15 * rand());
     }
+  }
+  if (lettering !== undefined) {
+    parts.push(letteringSvg(lettering, { x: tx0, y: height * 0.1, w: tw, h: height * 0.55 }, height * 0.14));
   }
   // Arrow pointing at the subject.
   const ay = height * (0.7 + 0.15 * rand());

@@ -147,6 +147,8 @@ export interface RequestRecord {
   fault?: FaultKind;
   /** Ground-truth quality of the rendered image. */
   defect?: Defect;
+  /** Ground truth for the text check: the lettering drawn for quoted prompt text (render.ts). */
+  renderedText?: string;
   /** What this request was billed (a v1 generation or a v2 submit); 0 otherwise. */
   costMicros: number;
   /** The error text sent, for failures. */
@@ -515,7 +517,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     const headers = successHeaders(requestId, a, entry.creditsAfterMicros);
     const kind = a.fault?.kind;
-    const done = { ...base, status: 200, defect: image.defect, ...billed };
+    const done = { ...base, status: 200, defect: image.defect, ...lettering(image), ...billed };
     if (kind === 'oversized') {
       settle('oversized');
       res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream' });
@@ -708,7 +710,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       },
       headers
     );
-    record({ ...base, status: 200, outcome: 'ok', defect: job.image?.defect });
+    record({ ...base, status: 200, outcome: 'ok', defect: job.image?.defect, ...lettering(job.image) });
   }
 
   async function handleMedia(req: IncomingMessage, res: ServerResponse, base: RequestRecord, id: string, ext: string) {
@@ -733,7 +735,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const image = job.image;
     const fault = job.mediaFault;
     job.mediaFault = undefined; // a CDN hiccup: the next download is clean
-    const done = { ...base, status: 200, defect: image.defect };
+    const done = { ...base, status: 200, defect: image.defect, ...lettering(image) };
     switch (fault) {
       case 'junk-200':
         sendJunk200(res);
@@ -885,6 +887,11 @@ export type { OutputSizeOptions, Size } from './sizes.js';
 export type { Defect } from './quality.js';
 
 /** `$1.234567` for logs and error messages. */
+/** The `renderedText` field of a request record, when the image carries lettering. */
+function lettering(image: RenderedImage | undefined): { renderedText?: string } {
+  return image?.renderedText === undefined ? {} : { renderedText: image.renderedText };
+}
+
 function usdLabel(micros: number): string {
   return `$${usdString(micros)}`;
 }

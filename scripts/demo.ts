@@ -11,6 +11,7 @@ import { LocalBlobStore } from '../common/blob-store.js';
 import {
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
+  createOcrPool,
   sharedClipModelProvider,
   terminalProgress,
 } from '../activities/scoring/index.js';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   const dispatcher = createSegmindDispatcher(32);
   const store = new LocalBlobStore(defaultStoreDir());
   const taskQueue = process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
+  const ocr = createOcrPool();
   const workers: Worker[] = [
     ...(await createGenerationWorkers({
       connection,
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       taskQueue,
       store,
       model: sharedClipModelProvider(clipConfig, { onProgress: terminalProgress(process.stderr) }),
+      ocr,
     }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
   }
   for (const w of workers) w.shutdown();
   await running;
+  await ocr.terminate();
   await clientConnection.close();
   await connection.close();
   await dispatcher.close();

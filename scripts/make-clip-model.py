@@ -6,7 +6,8 @@ same graph as the Xenova ONNX export of CLIPVisionModelWithProjection / CLIPText
 (same input and output names), int8 dynamically quantised like the default model, with random
 weights. Presets:
 
-  tiny       the committed test model (models/tiny-clip): hidden 32, 2 layers, < 2 MB
+  tiny       the committed test model (models/tiny-clip): hidden 32, 2 layers, projection 512
+             (the width of ViT-B/32's, so the LAION aesthetic head applies), < 2 MB
   vit-b-32   the shape of openai/clip-vit-base-patch32 (same ops and FLOPs), for the benchmark
 
 Scores made with these models are NOT quality judgements: config.json carries
@@ -63,7 +64,7 @@ OPSET = 17
 PRESETS = {
     'tiny': dict(
         image_size=224, patch_size=32, vision_hidden=32, vision_layers=2, vision_heads=2, vision_mlp=64,
-        text_hidden=32, text_layers=2, text_heads=2, text_mlp=64, max_position=77, projection_dim=32,
+        text_hidden=32, text_layers=2, text_heads=2, text_mlp=64, max_position=77, projection_dim=512,
         vocab_size=None,  # the tokenizer's
     ),
     'vit-b-32': dict(

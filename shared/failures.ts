@@ -101,6 +101,11 @@ export const FAILURES = {
     stopsBatch: true,
     fix: `provide the CLIP model to the scoring worker (\`thumbgate models pull\`), ${RESTART}`,
   },
+  ScoringAestheticHeadMismatch: {
+    retryable: false,
+    stopsBatch: true,
+    fix: `score with the CLIP the LAION head was trained on (Xenova/clip-vit-base-patch32), or set THUMBGATE_AESTHETIC=clip-iqa; ${RESTART}`,
+  },
   ScoringModelDownloadFailed: {
     retryable: true,
     stopsBatch: false,

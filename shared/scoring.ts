@@ -6,19 +6,36 @@
 import type { BlobRef } from './blob-ref.js';
 import { withoutUndefined } from './validation.js';
 
-/** Relative weights of the three components; they need not sum to 1 (the score divides by their sum). */
+/**
+ * Relative weights of the components; they need not sum to 1 (the score divides by the sum of the
+ * weights of the components that were measured). `text` counts only for prompts that ask for text in
+ * a script the OCR data reads.
+ */
 export interface ScoreWeights {
   aesthetic: number;
   alignment: number;
   technical: number;
+  text: number;
 }
 
-/** Prompt alignment and aesthetics decide most; technical quality breaks ties between similar drafts. */
+/**
+ * Prompt alignment and aesthetics decide most; technical quality breaks ties between similar drafts;
+ * requested text, when asked for, weighs a little less than either (OCR half-reads some legible text).
+ */
 export const DEFAULT_SCORE_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
   aesthetic: 0.4,
   alignment: 0.4,
   technical: 0.2,
+  text: 0.3,
 });
+
+/**
+ * The requested-text check of one candidate: what the prompt asked for in quotes, what OCR read, and
+ * 1 − normalised word edit distance between them; or why it was not measured (never a low score).
+ */
+export type TextCheck =
+  | { requested: string; measured: true; read: string; fidelity: number }
+  | { requested: string; measured: false; reason: string };
 
 export interface ScoreCandidatesInput {
   /** The prompt the candidates were generated from (what alignment is measured against). */
@@ -73,10 +90,21 @@ export interface CandidateScore {
   sha256: string;
   /** Weighted combination of the components, in [0, 1]. */
   score: number;
-  /** CLIP-IQA antonym-prompt probability of the positive prompts, in [0, 1]. */
+  /**
+   * The aesthetic component, in [0, 1]: by default the LAION head's rating through
+   * {@link aestheticFromRating}; with the `clip-iqa` method, the antonym-prompt probability of the
+   * positive prompts. {@link ScorerInfo.aesthetic} says which.
+   */
   aesthetic: number;
+  /**
+   * The LAION aesthetic head's raw rating (roughly 1–10 on real images, may fall outside), present
+   * when the head made `aesthetic`; absent with CLIP-IQA.
+   */
+  aestheticRating?: number;
   alignment: AlignmentScore;
   technical: TechnicalQuality;
+  /** The requested-text check, when the prompt asks for text in quotes. */
+  text?: TextCheck;
   /** Copied from {@link ScorerInfo.randomWeights} so a stored score carries the warning with it. */
   randomWeights: boolean;
 }
@@ -91,14 +119,39 @@ export interface ScorerInfo {
    */
   randomWeights: boolean;
   weights: ScoreWeights;
-  /** The antonym prompt pairs behind `aesthetic`. */
+  /** The antonym prompt pairs behind `aesthetic` with CLIP-IQA; empty when the LAION head made it. */
   aestheticPrompts: [positive: string, negative: string][];
+  /** How `aesthetic` was made (absent in results made before the LAION head was the default: CLIP-IQA). */
+  aesthetic?: AestheticInfo;
 }
+
+/** The aesthetic method behind a set of scores. */
+export type AestheticInfo =
+  | {
+      method: 'laion';
+      /** The head's name (from its config.json) and the CLIP it is bound to. */
+      head: string;
+      clipModel: string;
+      /** The rating → [0, 1] curve, as a formula. */
+      curve: string;
+    }
+  | { method: 'clip-iqa' };
 
 export interface ScoreCandidatesResult {
   scorer: ScorerInfo;
   /** One entry per input image, in input order. */
   scores: CandidateScore[];
+}
+
+/**
+ * The LAION rating → [0, 1] curve: a logistic centred on 5.5 (the middle of the 1–10 scale) with
+ * scale 1.5 rating points. Why this curve: docs/scoring.md.
+ */
+export const LAION_RATING_CURVE = Object.freeze({ centre: 5.5, scale: 1.5 });
+
+/** 1 / (1 + e^−(rating − 5.5) / 1.5): monotone, in (0, 1) for every finite rating. */
+export function aestheticFromRating(rating: number): number {
+  return 1 / (1 + Math.exp(-(rating - LAION_RATING_CURVE.centre) / LAION_RATING_CURVE.scale));
 }
 
 /** What a UI or CLI shows next to scores whose result has `randomWeights: true`. */
@@ -108,6 +161,8 @@ export interface ScoreComponents {
   aesthetic: number;
   alignment: number;
   technical: number;
+  /** Text fidelity, when measured; left out of the weighted mean otherwise. */
+  text?: number;
 }
 
 /** Weights with defaults filled; throws RangeError on negative, non-finite or all-zero weights. */
@@ -127,13 +182,18 @@ export function resolveScoreWeights(
   return weights;
 }
 
-/** The score: weighted mean of components that are each in [0, 1], so the score is in [0, 1] too. */
+/**
+ * The score: weighted mean of the measured components, each in [0, 1], so the score is in [0, 1] too.
+ * An unmeasured text component is left out (the other weights are renormalised), never counted as 0.
+ */
 export function combineScore(components: ScoreComponents, weights: ScoreWeights): number {
-  const total = weights.aesthetic + weights.alignment + weights.technical;
+  const text = components.text === undefined ? 0 : weights.text;
+  const total = weights.aesthetic + weights.alignment + weights.technical + text;
   return (
     (weights.aesthetic * components.aesthetic +
       weights.alignment * components.alignment +
-      weights.technical * components.technical) /
+      weights.technical * components.technical +
+      text * (components.text ?? 0)) /
     total
   );
 }

@@ -61,6 +61,7 @@ describe('a store outage longer than a few retries', () => {
     real = createBatchRecordActivities({ store: p.store });
   });
   afterAll(() => p?.teardown());
+  beforeEach(() => p.emulator.reset());
 
   test('a result that cannot be stored is never counted as delivered; the batch stops with the fix', async () => {
     outageUntil = 0;

@@ -7,6 +7,7 @@ import {
   SCORING_WORKER_OPTIONS,
   createScoringActivities,
   type ClipModelProvider,
+  type OcrPool,
 } from '../activities/scoring/index.js';
 import type { RetryDelays } from '../shared/retry.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
@@ -101,6 +102,8 @@ export interface ScoringWorkerDeps {
   taskQueue: string;
   store: BlobStore;
   model: ClipModelProvider;
+  /** OCR for the requested-text check; the caller terminates it after the worker stops. */
+  ocr?: OcrPool;
 }
 
 /** The CLIP scoring worker: CPU-bound, so few activities at once, on its own queue. */
@@ -109,7 +112,11 @@ export async function createScoringWorker(deps: ScoringWorkerDeps): Promise<Work
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
     taskQueue: scoringTaskQueueFor(deps.taskQueue),
-    activities: createScoringActivities({ store: deps.store, model: deps.model }),
+    activities: createScoringActivities({
+      store: deps.store,
+      model: deps.model,
+      ...(deps.ocr ? { ocr: deps.ocr } : {}),
+    }),
     ...SCORING_WORKER_OPTIONS,
   });
 }

@@ -6,7 +6,12 @@
 import { parseArgs } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { LocalBlobStore } from '../common/blob-store.js';
-import { clipModelConfigFromEnv, sharedClipModelProvider, terminalProgress } from '../activities/scoring/index.js';
+import {
+  clipModelConfigFromEnv,
+  createOcrPool,
+  sharedClipModelProvider,
+  terminalProgress,
+} from '../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
 import { isArgError } from '../common/arg-errors.js';
 import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
@@ -43,6 +48,8 @@ async function run(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   const dispatcher = createSegmindDispatcher(config.maxConcurrentGenerations);
   const store = new LocalBlobStore(config.storeDir);
+  // Started on the first prompt that asks for text; stopped with the worker.
+  const ocr = createOcrPool();
   try {
     const workers: Worker[] = [];
     if (roles.has('generation')) {
@@ -62,7 +69,9 @@ async function run(): Promise<void> {
     }
     if (roles.has('scoring')) {
       const model = sharedClipModelProvider(clipConfig, { onProgress: terminalProgress(process.stderr) });
-      workers.push(await createScoringWorker({ connection, namespace, taskQueue: config.taskQueue, store, model }));
+      workers.push(
+        await createScoringWorker({ connection, namespace, taskQueue: config.taskQueue, store, model, ocr })
+      );
     }
     console.log(
       `thumbgate worker (${[...roles].join(' + ')}) on ${connectionOptions.address} (${namespace}), ` +
@@ -71,6 +80,7 @@ async function run(): Promise<void> {
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await ocr.terminate();
     await connection.close();
     await dispatcher.close();
   }

@@ -1,10 +1,24 @@
 /**
- * Aesthetic component, CLIP-IQA style (Wang, Chan & Loy, "Exploring CLIP for Assessing the Look and
- * Feel of Images", AAAI 2023): the softmax, at CLIP's logit scale of 100, of the image's similarity to
- * a positive and a negative prompt. It needs only the text tower already loaded for alignment, so no
- * extra weights file has to be shipped, pulled or licensed. Why this over the LAION linear head is in
- * docs/scoring.md.
+ * The aesthetic component's methods. Default: the LAION aesthetic predictor's linear head
+ * (laion-head.ts), bound to CLIP ViT-B/32. Option: CLIP-IQA (Wang, Chan & Loy, "Exploring CLIP for
+ * Assessing the Look and Feel of Images", AAAI 2023): the softmax, at CLIP's logit scale of 100, of the
+ * image's similarity to a positive and a negative prompt; it works with any CLIP. See docs/scoring.md.
  */
+export type AestheticMethod = 'laion' | 'clip-iqa';
+
+export const AESTHETIC_METHODS: readonly AestheticMethod[] = Object.freeze(['laion', 'clip-iqa']);
+
+/** Environment variable choosing the method; documented in docs/scoring.md. */
+export const AESTHETIC_ENV = 'THUMBGATE_AESTHETIC';
+
+/** The method from `THUMBGATE_AESTHETIC` (default `laion`); anything else throws RangeError. */
+export function aestheticMethodFromEnv(env: NodeJS.ProcessEnv = process.env): AestheticMethod {
+  const value = env[AESTHETIC_ENV]?.trim().toLowerCase();
+  if (value === undefined || value === '') return 'laion';
+  if ((AESTHETIC_METHODS as readonly string[]).includes(value)) return value as AestheticMethod;
+  throw new RangeError(`${AESTHETIC_ENV} must be ${AESTHETIC_METHODS.join(' or ')}, got ${JSON.stringify(value)}`);
+}
+
 export type AntonymPair = [positive: string, negative: string];
 
 /** The paper's quality pair. */

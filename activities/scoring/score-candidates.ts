@@ -10,10 +10,17 @@ import {
   type ScoreWeights,
 } from '../../shared/scoring.js';
 import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
-import { DEFAULT_AESTHETIC_PROMPTS, type AntonymPair } from './aesthetic.js';
+import {
+  DEFAULT_AESTHETIC_PROMPTS,
+  aestheticMethodFromEnv,
+  type AestheticMethod,
+  type AntonymPair,
+} from './aesthetic.js';
 import { ImageRejectedError } from './decode-image.js';
+import { AestheticHeadMismatchError, loadAestheticHead, type AestheticHead } from './laion-head.js';
 import { ClipModelUnavailableError } from './model-errors.js';
 import type { ClipModelProvider } from './model-provider.js';
+import type { OcrPool } from './ocr-pool.js';
 import { scoreImages } from './score-images.js';
 import { DEFAULT_TECHNICAL_WEIGHTS, type TechnicalWeights } from './technical-quality.js';
 
@@ -23,6 +30,19 @@ export interface ScoringDeps {
   model: ClipModelProvider;
   /** The worker's default weights; a call may override them. */
   weights?: Partial<ScoreWeights>;
+  /**
+   * How the aesthetic component is made: `laion` (the LAION head, default) or `clip-iqa`. Default:
+   * `THUMBGATE_AESTHETIC`, else `laion`.
+   */
+  aesthetic?: AestheticMethod;
+  /** The LAION head (default: models/laion-aesthetic); read only with the `laion` method. */
+  aestheticHead?: AestheticHead;
+  /**
+   * OCR for the requested-text check (one pool per process, started on first use; the worker
+   * terminates it at shutdown). Without it, requested text is not measured.
+   */
+  ocr?: Pick<OcrPool, 'recognize'>;
+  /** The CLIP-IQA prompt pairs; read only with the `clip-iqa` method. */
   aestheticPrompts?: readonly AntonymPair[];
   technicalWeights?: TechnicalWeights;
 }
@@ -80,6 +100,10 @@ export function createScoringActivities(deps: ScoringDeps) {
   const aestheticPrompts = deps.aestheticPrompts ?? DEFAULT_AESTHETIC_PROMPTS;
   if (aestheticPrompts.length === 0) throw new RangeError('aestheticPrompts must hold at least one pair');
   const technicalWeights = deps.technicalWeights ?? DEFAULT_TECHNICAL_WEIGHTS;
+  // The head is read when the worker starts, so a missing or malformed head stops it there; whether
+  // the head belongs to the model is checked once the model is loaded (scoreImages).
+  const method = deps.aesthetic ?? aestheticMethodFromEnv();
+  const aestheticHead = method === 'laion' ? (deps.aestheticHead ?? loadAestheticHead()) : undefined;
 
   /**
    * Scores the candidates of one thumbnail: one entry per image, in order, each with its score in
@@ -123,11 +147,20 @@ export function createScoringActivities(deps: ScoringDeps) {
         input.width !== undefined && input.height !== undefined
           ? { width: input.width, height: input.height }
           : undefined;
-      return await scoreImages(model, input.prompt, images, expected, { weights, aestheticPrompts, technicalWeights });
+      return await scoreImages(model, input.prompt, images, expected, {
+        weights,
+        aestheticPrompts,
+        technicalWeights,
+        ...(aestheticHead ? { aestheticHead } : {}),
+        ...(deps.ocr ? { ocr: deps.ocr } : {}),
+      });
     } catch (err) {
       if (err instanceof ImageRejectedError) {
         throw failure(err.problem === 'wrong-size' ? 'ScoringWrongImageSize' : 'ScoringInvalidImage', err.message);
       }
+      // The configured CLIP is not the one the LAION head was trained on: a configuration error that
+      // no retry fixes, reported like a missing model (the message says what to change).
+      if (err instanceof AestheticHeadMismatchError) throw failure('ScoringAestheticHeadMismatch', err.message);
       throw err;
     }
   }

@@ -16,7 +16,12 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { LocalBlobStore } from '../../common/blob-store.js';
-import { ClipModelProvider, TINY_CLIP_MODEL, clipModelConfigFromEnv } from '../../activities/scoring/index.js';
+import {
+  ClipModelProvider,
+  TINY_CLIP_MODEL,
+  clipModelConfigFromEnv,
+  createOcrPool,
+} from '../../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher, type SegmindClientOptions } from '../../activities/segmind/client.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import type { Transport } from '../../activities/generate-candidate.js';
@@ -113,6 +118,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       pollIntervalMs: 100,
     })),
   ];
+  // Started only if a prompt asks for text in quotes; stopped at teardown.
+  const ocr = createOcrPool();
   if (options.scoring !== false) {
     const model = new ClipModelProvider(
       clipModelConfigFromEnv(
@@ -120,7 +127,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         { modelId: options.clipModelId ?? TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false }
       )
     );
-    workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model }));
+    workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model, ocr }));
   }
   const running = Promise.all(workers.map((w) => w.run()));
   return {
@@ -133,6 +140,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     async teardown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
+      await ocr.terminate();
       await emulator.close();
       await dispatcher.close();
       await env.teardown();

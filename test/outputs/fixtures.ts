@@ -32,7 +32,7 @@ export function scorer(randomWeights: boolean): ScorerInfo {
   return {
     modelId: 'test/clip-tiny-random',
     randomWeights,
-    weights: { aesthetic: 0.4, alignment: 0.4, technical: 0.2 },
+    weights: { aesthetic: 0.4, alignment: 0.4, technical: 0.2, text: 0.3 },
     aestheticPrompts: [['good photo', 'bad photo']],
   };
 }
