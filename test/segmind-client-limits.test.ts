@@ -12,7 +12,7 @@ import { SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
 
-const KEY = 'SG_0123456789abcdef';
+const KEY = 'test-key-limits-not-a-real-key';
 const MiB = 1024 * 1024;
 
 const params: GenerationParams = {
