@@ -260,6 +260,19 @@ interface Admitted {
   apiKey: string;
 }
 
+/** The image an admitted request renders, in the output format it asked for (v1 and v2 alike). */
+function renderAdmitted(a: Admitted, format: ProviderOutputFormat): Promise<RenderedImage> {
+  return renderImage({
+    model: a.model,
+    prompt: a.prompt,
+    seed: a.seed,
+    width: a.size.width,
+    height: a.size.height,
+    format,
+    quality: typeof a.body.output_quality === 'number' ? a.body.output_quality : undefined,
+  });
+}
+
 const REQUESTS_ROUTE = /^\/v2\/requests\/([^/]+)(\/status)?\/?$/;
 const MEDIA_ROUTE = /^\/v2\/media\/([0-9a-f-]+)\.(jpg|png)$/;
 
@@ -488,15 +501,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     try {
       const signal = AbortSignal.any([gone.signal, closing.signal]);
       [image] = await Promise.all([
-        renderImage({
-          model: a.model,
-          prompt: a.prompt,
-          seed: a.seed,
-          width: a.size.width,
-          height: a.size.height,
-          format,
-          quality: typeof a.body.output_quality === 'number' ? a.body.output_quality : undefined,
-        }),
+        renderAdmitted(a, format),
         latencySeconds > 0 ? sleep(latencySeconds * 1000, undefined, { signal }) : undefined,
       ]);
     } catch (err) {
@@ -610,15 +615,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       expired: false,
     };
     jobs.set(id, job);
-    renderImage({
-      model: a.model,
-      prompt: a.prompt,
-      seed: a.seed,
-      width: a.size.width,
-      height: a.size.height,
-      format: job.format,
-      quality: typeof a.body.output_quality === 'number' ? a.body.output_quality : undefined,
-    }).then(
+    renderAdmitted(a, job.format).then(
       (image) => {
         job.image = image;
         // Settle the billing entry on time even if nobody polls (a no-op until doneAt on the clock).

@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { SegmindClient } from '../activities/segmind/client.js';
-import { SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
+import { segmindFailure } from './helpers/segmind-failure.js';
 
 const KEY = 'test-key-limits-not-a-real-key';
 const MiB = 1024 * 1024;
@@ -81,16 +81,6 @@ function streamCounted(res: ServerResponse, total: number): Promise<number> {
 
 const accounting = { 'x-request-id': 'req-123', 'x-cost': '0.007920', 'x-remaining-credits': '99.992080' };
 
-async function failure(p: Promise<unknown>): Promise<SegmindError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SegmindError) return err;
-    throw err;
-  }
-  throw new Error('expected a SegmindError');
-}
-
 let jpeg: Buffer;
 beforeAll(async () => {
   jpeg = await sharp({ create: { width: 448, height: 256, channels: 3, background: '#336699' } })
@@ -118,7 +108,7 @@ describe('SegmindClient limits (local servers)', () => {
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url });
     const started = Date.now();
-    const err = await failure(client.generate(params));
+    const err = await segmindFailure(client.generate(params));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect([err.type, err.billed]).toEqual(['ProviderBadImage', undefined]);
     expect(err.message).toMatch(/text\/html.*instead of an image.*cloudflare.*Just a moment/);
@@ -130,7 +120,7 @@ describe('SegmindClient limits (local servers)', () => {
       res.writeHead(200, { 'content-type': 'application/json', ...accounting });
       res.end('{"status":"ok"}');
     });
-    const err = await failure(new SegmindClient({ apiKey: KEY, baseUrl: api.url }).generate(params));
+    const err = await segmindFailure(new SegmindClient({ apiKey: KEY, baseUrl: api.url }).generate(params));
     expect(err.type).toBe('ProviderBadImage');
     expect(err.billed).toEqual({
       requestId: 'req-123',
@@ -149,7 +139,7 @@ describe('SegmindClient limits (local servers)', () => {
       sent = streamCounted(res, 40 * MiB);
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url, maxBodyBytes: MiB });
-    const err = await failure(client.generate(params));
+    const err = await segmindFailure(client.generate(params));
     expect(err.type).toBe('ProviderBadImage');
     expect(err.billed).toMatchObject({ requestId: 'req-123', costMicros: 7_920, basis: 'provider' });
     // The cap plus what the kernel buffers on a loopback socket, not the 40 MiB on offer.
@@ -163,7 +153,7 @@ describe('SegmindClient limits (local servers)', () => {
       sent = streamCounted(res, 40 * MiB);
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url, maxBodyBytes: MiB });
-    const err = await failure(client.generate(params));
+    const err = await segmindFailure(client.generate(params));
     expect(err.message).toMatch(/41943040 bytes, over the 1048576-byte cap/);
     expect(err.billed?.requestId).toBe('req-123');
     expect(await sent).toBeLessThan(12 * MiB);
@@ -182,7 +172,7 @@ describe('SegmindClient limits (local servers)', () => {
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url, exchangeTimeoutMs: 1_000 });
     const started = Date.now();
-    const err = await failure(client.generate(params));
+    const err = await segmindFailure(client.generate(params));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect([err.type, err.retryable]).toEqual(['ProviderTimeout', true]);
     expect(err.billed).toMatchObject({ requestId: 'req-123', costMicros: 7_920 });
@@ -262,9 +252,9 @@ describe('SegmindClient limits (local servers)', () => {
       res.end('<Error><Code>NoSuchKey</Code></Error>');
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url });
-    const model = await failure(client.submit(params));
+    const model = await segmindFailure(client.submit(params));
     expect([model.type, model.status]).toEqual(['ProviderModelNotFound', 404]);
-    const gone = await failure(client.result('flux-schnell', 'job-3', params));
+    const gone = await segmindFailure(client.result('flux-schnell', 'job-3', params));
     expect([gone.status, gone.type]).toEqual([404, 'ProviderResultExpired']);
     expect(gone.billed).toMatchObject({ requestId: 'job-3', costMicros: 8_000, basis: 'provider' });
   });
@@ -276,7 +266,7 @@ describe('SegmindClient limits (local servers)', () => {
     });
     const client = new SegmindClient({ apiKey: KEY, baseUrl: api.url });
     for (const call of [client.generate(params), client.submit(params), client.status('flux-schnell', 'x')]) {
-      const err = await failure(call);
+      const err = await segmindFailure(call);
       expect(err.type).toBe('ProviderServerError');
       expect(err.message).toContain('[redacted]');
       expect(err.message).not.toContain(KEY);
@@ -288,7 +278,7 @@ describe('SegmindClient limits (local servers)', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>maintenance</html>');
     });
-    const err = await failure(new SegmindClient({ apiKey: KEY, baseUrl: api.url }).submit(params));
+    const err = await segmindFailure(new SegmindClient({ apiKey: KEY, baseUrl: api.url }).submit(params));
     expect([err.type, err.retryable, err.billed]).toEqual(['ProviderServerError', true, undefined]);
   });
 });

@@ -3,10 +3,11 @@
  * junk / oversized / slow answers (v1 and v2 downloads) cut early.
  */
 import { SegmindClient, type JobStatus } from '../activities/segmind/client.js';
-import { SegmindError } from '../activities/segmind/errors.js';
+import { type SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
 import { createEmulator, type Emulator } from '../emulator/server.js';
+import { segmindFailure } from './helpers/segmind-failure.js';
 
 const params = (seed: number, extra: Partial<GenerationParams> = {}): GenerationParams => ({
   model: 'flux-schnell',
@@ -19,16 +20,6 @@ const params = (seed: number, extra: Partial<GenerationParams> = {}): Generation
 });
 
 const MiB = 1024 * 1024;
-
-async function failure(p: Promise<unknown>): Promise<SegmindError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SegmindError) return err;
-    throw err;
-  }
-  throw new Error('expected a SegmindError');
-}
 
 /** Polls until the job leaves QUEUED/PROCESSING; bounded by real time. */
 async function waitDone(client: SegmindClient, requestId: string, model = 'flux-schnell' as const) {
@@ -89,7 +80,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
       const c = new SegmindClient({ apiKey: timed.apiKey, baseUrl: timed.url });
       const job = await c.submit(params(7));
       const seen: JobStatus[] = [await c.status('flux-schnell', job.requestId)];
-      const early = await failure(c.result('flux-schnell', job.requestId, params(7)));
+      const early = await segmindFailure(c.result('flux-schnell', job.requestId, params(7)));
       expect([early.type, early.retryable, early.billed]).toEqual(['ProviderTimeout', true, undefined]);
       clock += 1_000; // queueSeconds 1
       seen.push(await c.status('flux-schnell', job.requestId));
@@ -109,17 +100,17 @@ describe('SegmindClient v2 (async) against the emulator', () => {
 
   test('401: a rejected key on submit and on status; nothing billed', async () => {
     const bad = new SegmindClient({ apiKey: 'not-the-key', baseUrl: emulator.url });
-    const submit = await failure(bad.submit(params(1)));
+    const submit = await segmindFailure(bad.submit(params(1)));
     expect([submit.type, submit.status, submit.retryable]).toEqual(['ProviderKeyRejected', 401, false]);
     const job = await client.submit(params(1));
-    const status = await failure(bad.status('flux-schnell', job.requestId));
+    const status = await segmindFailure(bad.status('flux-schnell', job.requestId));
     expect(status.type).toBe('ProviderKeyRejected');
     expect(status.message).not.toContain('not-the-key');
     expect(emulator.billing()).toHaveLength(1);
   });
 
   test('404 for an unknown job and 410 for an expired one say the result is gone', async () => {
-    const unknown = await failure(client.status('flux-schnell', '00000000-0000-0000-0000-000000000000'));
+    const unknown = await segmindFailure(client.status('flux-schnell', '00000000-0000-0000-0000-000000000000'));
     expect([unknown.type, unknown.status]).toEqual(['ProviderResultExpired', 404]);
 
     emulator.faults.script({ kind: 'expired' });
@@ -133,7 +124,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect([status?.status, status?.type]).toEqual([410, 'ProviderResultExpired']);
-    const result = await failure(client.result('flux-schnell', job.requestId, params(2)));
+    const result = await segmindFailure(client.result('flux-schnell', job.requestId, params(2)));
     expect([result.status, result.type]).toEqual([410, 'ProviderResultExpired']);
     // The job was charged at submit; the result's failure says so, at the price card (no metrics).
     expect(result.billed).toMatchObject({
@@ -148,7 +139,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
     emulator.faults.script({ kind: 'job-failed' });
     const job = await client.submit(params(3));
     expect(await waitDone(client, job.requestId)).toBe('FAILED');
-    const err = await failure(client.result('flux-schnell', job.requestId, params(3)));
+    const err = await segmindFailure(client.result('flux-schnell', job.requestId, params(3)));
     expect([err.type, err.status, err.retryable]).toEqual(['ProviderInvalidRequest', 422, false]);
     expect(err.message).toMatch(/Generation failed/);
     expect(err.billed).toMatchObject({ requestId: job.requestId, basis: 'price-card' });
@@ -156,24 +147,24 @@ describe('SegmindClient v2 (async) against the emulator', () => {
   });
 
   test('422 at submit (content policy) and 406 (no credits) are refused and unbilled', async () => {
-    const policy = await failure(client.submit(params(4, { prompt: 'gore compilation' })));
+    const policy = await segmindFailure(client.submit(params(4, { prompt: 'gore compilation' })));
     expect([policy.type, policy.status, policy.retryable]).toEqual(['ProviderInvalidRequest', 422, false]);
     emulator.setCredits(0);
-    const broke = await failure(client.submit(params(4)));
+    const broke = await segmindFailure(client.submit(params(4)));
     expect([broke.type, broke.status]).toEqual(['ProviderOutOfCredits', 406]);
     expect(emulator.billing()).toEqual([]);
   });
 
   test('429 carries Retry-After; 503 is a retryable server error; neither is billed', async () => {
     emulator.faults.script({ kind: '429', api: 'v2', retryAfterSeconds: 2 }, { kind: '503', api: 'v2' });
-    const rate = await failure(client.submit(params(5)));
+    const rate = await segmindFailure(client.submit(params(5)));
     expect([rate.type, rate.status, rate.retryAfterMs, rate.retryable]).toEqual([
       'ProviderRateLimited',
       429,
       2_000,
       true,
     ]);
-    const server = await failure(client.submit(params(5)));
+    const server = await segmindFailure(client.submit(params(5)));
     expect([server.type, server.retryable]).toEqual(['ProviderServerError', true]);
     expect(emulator.billing()).toEqual([]);
   });
@@ -182,7 +173,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
     emulator.faults.script({ kind: 'junk-200' });
     const job = await client.submit(params(6));
     await waitDone(client, job.requestId);
-    const err = await failure(client.result('flux-schnell', job.requestId, params(6)));
+    const err = await segmindFailure(client.result('flux-schnell', job.requestId, params(6)));
     expect([err.type, err.status]).toEqual(['ProviderBadImage', 200]);
     expect(err.message).toMatch(/text\/html.*instead of an image/);
     const [entry] = emulator.billing();
@@ -198,7 +189,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
     const job = await capped.submit(params(8));
     await waitDone(capped, job.requestId);
     const started = Date.now();
-    const err = await failure(capped.result('flux-schnell', job.requestId, params(8)));
+    const err = await segmindFailure(capped.result('flux-schnell', job.requestId, params(8)));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect([err.type, err.retryable]).toEqual(['ProviderBadImage', true]);
     expect(err.message).toMatch(/exceeded the 1048576-byte cap/);
@@ -216,7 +207,7 @@ describe('SegmindClient v2 (async) against the emulator', () => {
     const job = await quick.submit(params(9));
     await waitDone(quick, job.requestId);
     const started = Date.now();
-    const err = await failure(quick.result('flux-schnell', job.requestId, params(9)));
+    const err = await segmindFailure(quick.result('flux-schnell', job.requestId, params(9)));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect([err.type, err.retryable]).toEqual(['ProviderTimeout', true]);
     expect(err.message).toMatch(/longer than 1000 ms in total/);
@@ -247,7 +238,7 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
 
   test('junk-200 (HTML, no accounting headers) is a ProviderBadImage and not billed', async () => {
     emulator.faults.script({ kind: 'junk-200' });
-    const err = await failure(client.generate(params(2)));
+    const err = await segmindFailure(client.generate(params(2)));
     expect([err.type, err.status, err.billed]).toEqual(['ProviderBadImage', 200, undefined]);
     expect(err.message).toMatch(/text\/html.*cloudflare/);
     expect(emulator.billing()).toEqual([]);
@@ -255,7 +246,7 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
 
   test('oversized (40 MiB) is cut at the default 25 MiB cap, billed', async () => {
     emulator.faults.script({ kind: 'oversized' });
-    const err = await failure(client.generate(params(3)));
+    const err = await segmindFailure(client.generate(params(3)));
     expect(err.type).toBe('ProviderBadImage');
     expect(err.message).toMatch(/exceeded the 26214400-byte cap/);
     const [entry] = emulator.billing();
@@ -271,7 +262,7 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
     });
     emulator.faults.script({ kind: 'slow-drip' });
     const started = Date.now();
-    const err = await failure(quick.generate(params(4)));
+    const err = await segmindFailure(quick.generate(params(4)));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect([err.type, err.retryable]).toEqual(['ProviderTimeout', true]);
     const [entry] = emulator.billing();
@@ -281,7 +272,7 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
   test('a hang without headers hits the total deadline too, unbilled', async () => {
     const quick = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url, exchangeTimeoutMs: 500 });
     emulator.faults.script({ kind: 'hang' });
-    const err = await failure(quick.generate(params(5)));
+    const err = await segmindFailure(quick.generate(params(5)));
     expect([err.type, err.billed]).toEqual(['ProviderTimeout', undefined]);
   });
 
@@ -289,7 +280,7 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
     emulator.faults.script({ kind: 'hang' });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const err = await failure(client.generate(params(6), controller.signal));
+    const err = await segmindFailure(client.generate(params(6), controller.signal));
     expect(err.type).toBe('ProviderTimeout');
     expect(err.message).toMatch(/cancelled/);
   });
