@@ -123,6 +123,28 @@ describe('thumbgate CLI against a running pipeline', () => {
     expect(cost.stdout).toMatch(/everything on flux-1\.1-pro/);
     const res = await thumbgate(['result', batchId, '--json'], env);
     expect(JSON.parse(res.stdout)).toMatchObject({ batchId, succeeded: 3 });
+    // Why a thumbnail's winner won, read back from its workflows: every candidate with its components.
+    const explained = await thumbgate(['result', batchId, '--thumbnail', 'cli-1', '--json'], env);
+    expect(explained.code).toBe(0);
+    const [x] = JSON.parse(explained.stdout) as {
+      winner: { phase: string; candidateIndex: number; score: number };
+      why: string;
+      candidates: { winner: boolean; score: number; candidateIndex: number; points: Record<string, number> }[];
+    }[];
+    const winners = x!.candidates.filter((c) => c.winner);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]!.score).toBe(Math.max(...x!.candidates.map((c) => c.score)));
+    expect(x!.winner).toMatchObject({ phase: 'draft', candidateIndex: winners[0]!.candidateIndex });
+    expect(x!.why).toMatch(new RegExp(`^draft #${winners[0]!.candidateIndex} (beat|tied with) draft #\\d`));
+    for (const c of x!.candidates) {
+      expect(Object.values(c.points).reduce((a, b) => a + b, 0)).toBeCloseTo(c.score, 9);
+    }
+    const explainedText = await thumbgate(['result', batchId, '--thumbnail', 'cli-1'], env);
+    expect(explainedText.stdout).toMatch(/^why: draft #\d/m);
+    expect(explainedText.stdout).toMatch(/candidate +score +aesthetic +rating +alignment +technical/);
+    const unknown = await thumbgate(['result', batchId, '--thumbnail', 'no-such-id'], env);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/has no thumbnail "no-such-id"/);
     const list = await thumbgate(['list', '--json'], env);
     const batches = JSON.parse(list.stdout) as { batchId: string; stage?: string }[];
     expect(batches.find((b) => b.batchId === batchId)).toMatchObject({ stage: 'done' });

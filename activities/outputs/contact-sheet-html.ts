@@ -16,7 +16,8 @@ import {
   winnerFileName,
 } from './output-names.js';
 import { isSameCandidate } from './results-line.js';
-import { headlineComponents, scoreComponents } from './score-components.js';
+import { describeComponents } from '../../shared/score-explanation.js';
+import { scoreComponents } from './score-components.js';
 import type { ThumbnailOutcome } from './thumbnail-outcome.js';
 
 export const RANDOM_WEIGHTS_HTML_NOTICE = 'scores from a randomly initialised test model — not quality judgements';
@@ -50,6 +51,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .label{width:300px;flex:none;overflow-wrap:anywhere}
 .label h2{margin:0;font-size:16px}
 .prompt{color:#d4d4d8}
+.why{color:#bbf7d0;font-size:13px}
 .meta,.muted{color:#a1a1aa;font-size:12px}
 .status-failed{color:#fca5a5;font-weight:bold}
 .cands{display:flex;flex-wrap:wrap;gap:10px}
@@ -133,9 +135,7 @@ function candidateHtml(outcome: ThumbnailOutcome, i: number, previews: ReadonlyM
   const all = Object.entries(components)
     .map(([k, v]) => `${k}=${v.toFixed(4)}`)
     .join(' ');
-  const headline = headlineComponents(components)
-    .map(([k, v]) => `${e(k)} ${v.toFixed(3)}`)
-    .join(' · ');
+  const headline = c.scoreDetail ? e(describeComponents(c.scoreDetail)) : 'no score detail';
   const src = previewPath(c.image.sha256);
   const href = isWinner ? winnerFileName(outcome.brief.id) : src;
   const picture = previews.get(c.image.sha256)
@@ -159,6 +159,7 @@ export function rowHtml(outcome: ThumbnailOutcome, previews: ReadonlyMap<string,
     outcome.status === 'ok'
       ? `<p>winner: <a href="${e(winnerFileName(brief.id))}">${e(winnerFileName(brief.id))}</a> (${outcome.winner!.phase} #${outcome.winner!.candidate.candidateIndex}, ${score(outcome.winner!.candidate.score)})</p>`
       : `<p class="status-failed">failed: ${e(outcome.reason ?? 'unknown reason')}</p>`;
+  const whyLine = outcome.why ? `<p class="why">why: ${e(outcome.why)}</p>` : '';
   const rerollLine = decision
     ? `<p>re-rolled: <b>${e(decision.winner)}</b> kept — ${e(decision.reason)}${outcome.decisionNote ? ` <span class="warn">(${e(outcome.decisionNote)})</span>` : ''}</p>`
     : '';
@@ -171,7 +172,7 @@ export function rowHtml(outcome: ThumbnailOutcome, previews: ReadonlyMap<string,
   const cands = outcome.candidates.map((_, i) => candidateHtml(outcome, i, previews)).join('\n');
   return `<section class="row ${outcome.status}" id="t-${e(brief.id)}">
 <div class="label"><h2>${e(brief.id)}</h2><p class="prompt">${e(brief.prompt)}</p>${metadataHtml(outcome)}<p class="muted">${brief.width}×${brief.height}</p>
-${status}${rerollLine}${costLine}${failures}</div>
+${status}${whyLine}${rerollLine}${costLine}${failures}</div>
 <div class="cands">${cands}</div>
 </section>`;
 }

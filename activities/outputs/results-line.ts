@@ -1,6 +1,8 @@
 /** One line of results.jsonl: everything known about a brief's outcome, in a stable field order. */
 import type { MetadataValue } from '../../shared/thumbnail-brief.js';
 import { microsToUsdExact } from '../../shared/price-card.js';
+import { componentParts, type ScoreComponentName } from '../../shared/score-explanation.js';
+import type { TextCheck } from '../../shared/scoring.js';
 import { previewPath, winnerFileName } from './output-names.js';
 import { scoreComponents, type ScoreComponents } from './score-components.js';
 import type { CandidateView, ThumbnailOutcome } from './thumbnail-outcome.js';
@@ -12,6 +14,10 @@ export interface ResultsLineCandidate {
   seed: number;
   score: number | null;
   components: ScoreComponents;
+  /** Each measured component's share of `score` (they add up to it): weight × value / Σ weights. */
+  points: Partial<Record<ScoreComponentName, number>>;
+  /** The requested-text check: what was asked for and what OCR read, or why it was not measured. */
+  text: TextCheck | null;
   sha256: string;
   bytes: number;
   width: number;
@@ -42,6 +48,8 @@ export interface ResultsLine {
     components: ScoreComponents;
     file: string;
     sha256: string;
+    /** Why it won: margin over the runner-up and the components behind it. */
+    why: string | null;
   } | null;
   reroll: {
     winner: 'draft' | 'reroll';
@@ -86,6 +94,7 @@ export function resultsLine(outcome: ThumbnailOutcome, previews: ReadonlyMap<str
           components: scoreComponents(winner.candidate.scoreDetail),
           file: winnerFileName(brief.id),
           sha256: winner.candidate.image.sha256,
+          why: outcome.why ?? null,
         }
       : null,
     reroll: decision
@@ -112,6 +121,10 @@ export function resultsLine(outcome: ThumbnailOutcome, previews: ReadonlyMap<str
         seed: c.seed,
         score: c.score ?? null,
         components: scoreComponents(c.scoreDetail),
+        points: c.scoreDetail
+          ? Object.fromEntries(componentParts(c.scoreDetail, view.weights).map((p) => [p.name, p.points]))
+          : {},
+        text: c.scoreDetail?.text ?? null,
         sha256: c.image.sha256,
         bytes: c.image.bytes,
         width: c.width,

@@ -24,8 +24,3 @@ export function scoreComponents(detail: unknown): ScoreComponents {
   walk(detail, '');
   return out;
 }
-
-/** The components worth a glance (measured inputs under `raw` stay in results.jsonl and tooltips). */
-export function headlineComponents(components: ScoreComponents): [string, number][] {
-  return Object.entries(components).filter(([name]) => name !== 'score' && !name.split('.').includes('raw'));
-}

@@ -6,6 +6,8 @@
 import type { RerollDecision } from '../../shared/batch-workflow.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
 import { decideReroll } from '../../shared/reroll-decision.js';
+import { explainWinner } from '../../shared/score-explanation.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from '../../shared/scoring.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import {
   bestScoreOf,
@@ -19,6 +21,8 @@ export interface CandidateView {
   /** Position of the candidate in its phase's result. */
   index: number;
   candidate: ScoredCandidate;
+  /** The weights its score was made with (the phase's `scorer.weights`). */
+  weights: ScoreWeights;
 }
 
 export interface PhaseCost {
@@ -37,6 +41,8 @@ export interface ThumbnailOutcome {
    * from the stored re-roll result with `decideReroll`.
    */
   decision?: RerollDecision;
+  /** Why the winner won, component by component (shared/score-explanation.ts). */
+  why?: string;
   /** Set when the stored results disagree with the decision and the winner had to be chosen otherwise. */
   decisionNote?: string;
   /** Draft candidates first, then re-roll candidates. */
@@ -86,7 +92,8 @@ function phaseCost(result: ThumbnailWorkflowResult | undefined): PhaseCost {
 }
 
 function views(result: ThumbnailWorkflowResult | undefined, phase: Phase): CandidateView[] {
-  return (result?.candidates ?? []).map((candidate, index) => ({ phase, index, candidate }));
+  const weights = result?.scorer?.weights ?? DEFAULT_SCORE_WEIGHTS;
+  return (result?.candidates ?? []).map((candidate, index) => ({ phase, index, candidate, weights }));
 }
 
 export function decideOutcome(
@@ -127,14 +134,16 @@ export function decideOutcome(
   }
 
   outcome.status = 'ok';
-  const draftWinner: CandidateView = { phase: 'draft', index: draftBest, candidate: draft.candidates[draftBest]! };
+  const why = explainWinner(draft, reroll, decision);
+  if (why) outcome.why = why;
+  const draftWinner = outcome.candidates[draftBest]!;
   if (decision?.winner !== 'reroll') {
     outcome.winner = draftWinner;
     return outcome;
   }
   const rerollBest = reroll ? bestIndex(reroll) : undefined;
   if (reroll && rerollBest !== undefined) {
-    outcome.winner = { phase: 'reroll', index: rerollBest, candidate: reroll.candidates[rerollBest]! };
+    outcome.winner = outcome.candidates[draft.candidates.length + rerollBest]!;
   } else {
     // The decision says re-roll but its result is gone (or unusable): the draft is still a usable thumbnail.
     outcome.winner = draftWinner;

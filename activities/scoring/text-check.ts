@@ -8,6 +8,9 @@ import type { OcrPool } from './ocr-pool.js';
 import { requestedText } from './requested-text.js';
 import { textFidelity } from './text-fidelity.js';
 
+/** How much of what OCR read a result keeps. */
+const MAX_READ_CHARS = 200;
+
 /** undefined when the prompt asks for no text. */
 export async function textFidelityFor(
   prompt: string,
@@ -18,5 +21,12 @@ export async function textFidelityFor(
   if (!wanted) return undefined;
   if (!wanted.measurable) return { requested: wanted.text, measured: false, reason: wanted.reason ?? 'not measurable' };
   const read = (await pool.recognize(image)).replace(/\s+/g, ' ').trim();
-  return { requested: wanted.text, measured: true, read, fidelity: textFidelity(wanted.text, read) };
+  // Fidelity is measured on everything read; the record keeps a bounded excerpt (noise can read as
+  // pages of characters, and the check travels in workflow results).
+  return {
+    requested: wanted.text,
+    measured: true,
+    read: read.length > MAX_READ_CHARS ? `${read.slice(0, MAX_READ_CHARS)}…` : read,
+    fidelity: textFidelity(wanted.text, read),
+  };
 }

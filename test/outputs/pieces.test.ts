@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { csvField, ledgerCsvRow } from '../../activities/outputs/ledger-csv.js';
 import { microsToUsdExact, usdExactToMicros } from '../../shared/price-card.js';
 import { batchOutputDir, resolveInside } from '../../activities/outputs/output-paths.js';
-import { headlineComponents, scoreComponents } from '../../activities/outputs/score-components.js';
+import { scoreComponents } from '../../activities/outputs/score-components.js';
 import { decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
 import { escapeMarkup } from '../../activities/outputs/escape.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
@@ -58,7 +58,6 @@ test('score components are every numeric field, flattened', () => {
     future: { x: { y: 1 } },
   });
   expect(c).toEqual({ score: 0.5, aesthetic: 0.4, 'alignment.cosine': 0.2, 'future.x.y': 1 });
-  expect(headlineComponents({ score: 1, a: 2, 'technical.raw.m': 3 })).toEqual([['a', 2]]);
   expect(scoreComponents(undefined)).toEqual({});
 });
 

@@ -90,6 +90,16 @@ describe('writeBatchOutputs on a finished batch', () => {
       'technical.raw.laplacianVariance': 12,
     });
     expect(alpha.winner!.components).not.toHaveProperty('index');
+    // The fixture's aesthetic is 0.9 × score with alignment and technical equal, so aesthetic decides.
+    expect(alpha.winner!.why).toMatch(
+      /^draft #2 beat draft #\d by 0\.\d{3} \(0\.830 vs 0\.\d{3}\): won on aesthetic \+0\.\d{3}$/
+    );
+    expect(alpha.candidates[0]!.points).toEqual({
+      aesthetic: expect.any(Number),
+      alignment: expect.any(Number),
+      technical: expect.any(Number),
+    });
+    expect(alpha.candidates[0]!.text).toBeNull();
     expect(alpha.reroll).toBeNull();
     expect(alpha.candidates).toHaveLength(4);
     expect(alpha.candidates.filter((c) => c.winner).map((c) => c.index)).toEqual([2]);
@@ -114,10 +124,12 @@ describe('writeBatchOutputs on a finished batch', () => {
     });
     expect(bravo.candidates.map((c) => c.phase)).toEqual(['draft', 'draft', 'draft', 'draft', 'reroll']);
     expect(bravo.cost.byPhase.reroll).toEqual({ calls: 1, costMicros: 50_000 });
+    expect(bravo.winner!.why).toMatch(/^re-rolled: re-roll #0 beat draft #\d by 0\.450 \(0\.700 vs 0\.250\)/);
 
     expect(charlie.winner).toMatchObject({ phase: 'draft', candidateIndex: 0, score: 0.33 });
     expect(charlie.reroll).toMatchObject({ winner: 'draft', reason: "the draft's 0.330 beat the re-roll's 0.290" });
     expect(charlie.candidates.find((c) => c.phase === 'reroll')!.winner).toBe(false);
+    expect(charlie.winner!.why).toMatch(/^re-rolled, the draft stands: draft #0 beat re-roll #0 by 0\.040/);
 
     expect(delta).toMatchObject({
       status: 'failed',

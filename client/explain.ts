@@ -1,0 +1,137 @@
+/**
+ * `thumbgate result BATCH --thumbnail ID`: why a thumbnail's winner won, read from its thumbnail
+ * workflows' results on the Temporal server (so it works wherever the CLI runs, without the output
+ * folder). The explanation itself is shared/score-explanation.ts, as in results.jsonl and the
+ * contact sheet.
+ */
+import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Phase } from '../shared/generation.js';
+import { decideReroll } from '../shared/reroll-decision.js';
+import { candidateLabel, componentParts, describeTextCheck, explainWinner } from '../shared/score-explanation.js';
+import { RANDOM_WEIGHTS_NOTICE, DEFAULT_SCORE_WEIGHTS, type TextCheck } from '../shared/scoring.js';
+import { bestScoreOf, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
+import type { Connected } from './connection.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { describeFailure } from './failure-cause.js';
+import { table } from './output.js';
+
+export interface ThumbnailExplanation {
+  batchId: string;
+  thumbnailId: string;
+  winner: { phase: Phase; candidateIndex: number; score: number } | null;
+  /** Why the winner won, or why there is none. */
+  why: string;
+  candidates: {
+    phase: Phase;
+    candidateIndex: number;
+    winner: boolean;
+    score: number | null;
+    aesthetic: number | null;
+    aestheticRating: number | null;
+    alignment: number | null;
+    technical: number | null;
+    text: TextCheck | null;
+    /** Each component's share of the score. */
+    points: Record<string, number>;
+  }[];
+  randomWeights: boolean;
+}
+
+/** The thumbnail workflow's result for one phase; undefined when that phase never ran. */
+async function phaseResult(
+  temporal: Connected,
+  batchId: string,
+  thumbnailId: string,
+  phase: Phase
+): Promise<ThumbnailWorkflowResult | undefined> {
+  const handle: WorkflowHandle<typeof thumbnailWorkflow> = temporal.client.workflow.getHandle(
+    `${batchId}/${phase}/${thumbnailId}`
+  );
+  try {
+    const { status } = await handle.describe();
+    if (status.name === 'RUNNING') {
+      throw new CliError(EXIT.stillRunning, `thumbnail ${thumbnailId} (${phase}) of batch ${batchId} is still running`);
+    }
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    if (err instanceof WorkflowFailedError) {
+      throw new CliError(EXIT.batchFailed, `thumbnail ${thumbnailId} (${phase}) failed: ${describeFailure(err)}`);
+    }
+    throw err;
+  }
+}
+
+export async function explainThumbnail(
+  temporal: Connected,
+  batchId: string,
+  thumbnailId: string
+): Promise<ThumbnailExplanation> {
+  const [draft, reroll] = await Promise.all(
+    (['draft', 'reroll'] as const).map((phase) => phaseResult(temporal, batchId, thumbnailId, phase))
+  );
+  if (!draft) {
+    throw new CliError(
+      EXIT.notFound,
+      `batch ${batchId} has no thumbnail ${JSON.stringify(thumbnailId)} (use an id from the manifest's "id" field)`
+    );
+  }
+  const draftScore = bestScoreOf(draft);
+  const decision = reroll && draftScore !== undefined ? decideReroll(thumbnailId, draftScore, reroll) : undefined;
+  const winnerPhase: Phase = decision?.winner === 'reroll' ? 'reroll' : 'draft';
+  const winning = winnerPhase === 'reroll' ? reroll : draft;
+  const winner = winning?.ok ? winning.candidates[winning.best] : undefined;
+  const rows = (['draft', 'reroll'] as const).flatMap((phase) => {
+    const result = phase === 'draft' ? draft : reroll;
+    const weights = result?.scorer?.weights ?? DEFAULT_SCORE_WEIGHTS;
+    return (result?.candidates ?? []).map((c) => {
+      const d = c.scoreDetail;
+      return {
+        phase,
+        candidateIndex: c.candidateIndex,
+        winner: phase === winnerPhase && c === winner,
+        score: Number.isNaN(c.score) ? null : c.score,
+        aesthetic: d?.aesthetic ?? null,
+        aestheticRating: d?.aestheticRating ?? null,
+        alignment: d?.alignment.normalized ?? null,
+        technical: d?.technical.score ?? null,
+        text: d?.text ?? null,
+        points: d ? Object.fromEntries(componentParts(d, weights).map((p) => [p.name, p.points])) : {},
+      };
+    });
+  });
+  return {
+    batchId,
+    thumbnailId,
+    winner: winner ? { phase: winnerPhase, candidateIndex: winner.candidateIndex, score: winner.score } : null,
+    why: explainWinner(draft, reroll, decision) ?? (draft.ok ? 'no candidate could be generated' : draft.reason),
+    candidates: rows,
+    randomWeights: [draft, reroll].some((r) => r?.scorer?.randomWeights === true),
+  };
+}
+
+const fixed = (v: number | null, digits = 3): string => (v === null ? '—' : v.toFixed(digits));
+
+export function formatExplanation(x: ThumbnailExplanation): string {
+  const head = x.winner
+    ? `${x.thumbnailId}: ${candidateLabel(x.winner.phase, x.winner.candidateIndex)} won with ${x.winner.score.toFixed(3)}`
+    : `${x.thumbnailId}: no winner`;
+  const rows = [['', 'candidate', 'score', 'aesthetic', 'rating', 'alignment', 'technical', 'text', 'text read']];
+  for (const c of x.candidates) {
+    rows.push([
+      c.winner ? '★' : '',
+      candidateLabel(c.phase, c.candidateIndex),
+      fixed(c.score),
+      fixed(c.aesthetic),
+      fixed(c.aestheticRating, 2),
+      fixed(c.alignment),
+      fixed(c.technical),
+      c.text?.measured ? fixed(c.text.fidelity) : '—',
+      c.text ? describeTextCheck(c.text) : '',
+    ]);
+  }
+  return [...(x.randomWeights ? [`⚠ ${RANDOM_WEIGHTS_NOTICE}`] : []), head, `why: ${x.why}`, '', table(rows)].join(
+    '\n'
+  );
+}
