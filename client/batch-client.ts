@@ -9,10 +9,18 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { BlobStore } from '../common/blob-store.js';
+import {
+  batchIdentity,
+  manifestBytes,
+  storeManifest,
+  tooManyBriefsProblem,
+  type BatchIdentity,
+} from '../common/stored-manifest.js';
+import type { BatchBudget } from '../shared/budget.js';
 import type { BatchOptions } from '../shared/batch-options.js';
-import { MAX_BATCH_THUMBNAILS, progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
+import { batchStartLabels } from '../shared/batch-labels.js';
+import { progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
 import { formatUsd } from '../shared/price-card.js';
-import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { isSafeId, SAFE_ID_RULE, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { batchWorkflow } from '../workflows/batch.js';
@@ -43,6 +51,9 @@ export interface StartBatchInput {
   options: BatchOptions;
   taskQueue?: string;
   thumbnailsPerRun?: number;
+  /** Spending limits; not part of the batch's identity. */
+  budget?: BatchBudget;
+  notifyUrl?: string;
 }
 
 export interface StartedBatch {
@@ -62,31 +73,6 @@ export function assertValidBatchId(batchId: string): void {
   if (!isSafeId(batchId)) {
     throw new CliError(EXIT.invalidInput, `--batch-id ${JSON.stringify(batchId)} is not valid: ${SAFE_ID_RULE}`);
   }
-}
-
-/**
- * What a batch was started from, kept in its workflow memo: the sha256 of the stored manifest (the
- * validated briefs as JSON lines) and a hash of its options. A batch id that already names a batch is
- * only reused for the same manifest and options.
- */
-export interface BatchIdentity {
-  manifestSha256: string;
-  optionsHash: string;
-}
-
-/** JSON with object keys sorted, so equal options always hash the same. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        )
-      : v
-  );
-}
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 function identityFromMemo(memo: Record<string, unknown> | undefined): Partial<BatchIdentity> {
@@ -118,18 +104,11 @@ function assertSameBatch(batchId: string, memo: Record<string, unknown> | undefi
  */
 export async function startBatch(input: StartBatchInput): Promise<StartedBatch> {
   assertValidBatchId(input.batchId);
-  if (input.briefs.length > MAX_BATCH_THUMBNAILS) {
-    throw new CliError(
-      EXIT.invalidInput,
-      `the manifest has ${input.briefs.length} briefs; a batch holds at most ${MAX_BATCH_THUMBNAILS} — split it into several batches`
-    );
-  }
+  const tooMany = tooManyBriefsProblem(input.briefs.length);
+  if (tooMany) throw new CliError(EXIT.invalidInput, tooMany);
   // Images and briefs travel by reference: the manifest is stored, the workflow gets its address.
-  const manifestBytes = Buffer.from(input.briefs.map((b) => JSON.stringify(b)).join('\n') + '\n');
-  const identity: BatchIdentity = {
-    manifestSha256: sha256Hex(manifestBytes),
-    optionsHash: sha256Hex(canonicalJson(input.options)),
-  };
+  const bytes = manifestBytes(input.briefs);
+  const identity = batchIdentity(bytes, input.options);
   const existing = input.client.workflow.getHandle<typeof batchWorkflow>(input.batchId);
   let previous: WorkflowExecutionStatusName | undefined;
   try {
@@ -142,7 +121,7 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
   if (previous === 'RUNNING' || previous === 'COMPLETED') {
     return { handle: existing, outcome: previous === 'RUNNING' ? 'attached' : 'finished', status: previous };
   }
-  const manifest = await input.store.put(manifestBytes, 'application/x-ndjson');
+  const manifest = await storeManifest(input.store, bytes);
   const o = input.options;
   const handle = await input.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
     workflowId: input.batchId,
@@ -154,23 +133,15 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
         thumbnails: input.briefs.length,
         options: o,
         ...(input.thumbnailsPerRun ? { thumbnailsPerRun: input.thumbnailsPerRun } : {}),
+        ...(input.budget ? { budget: input.budget } : {}),
+        ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
       },
     ],
     // Two schedulers racing on the same id both end up on one run; a completed batch never runs again.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     memo: { ...identity },
-    staticSummary: `thumbgate batch ${input.batchId}: ${input.briefs.length} thumbnails`,
-    staticDetails: [
-      `**${input.briefs.length} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +
-        `${o.draftModel === 'flux-schnell' || o.draftModel === 'flux-dev' ? ` at ${o.draftSteps} steps` : ''}`,
-      `bottom ${o.rerollFraction * 100}% re-rolled on ${o.rerollModel}; up to ${o.maxInFlight} thumbnails in flight`,
-    ].join('\n\n'),
-    typedSearchAttributes: [
-      { key: stageKey, value: 'drafting' },
-      { key: thumbnailCountKey, value: input.briefs.length },
-      { key: spendUsdKey, value: 0 },
-    ],
+    ...batchStartLabels(input.batchId, input.briefs.length, o, input.budget),
   });
   return previous ? { handle, outcome: 'restarted', status: previous } : { handle, outcome: 'started' };
 }
@@ -178,7 +149,8 @@ export async function startBatch(input: StartBatchInput): Promise<StartedBatch> 
 export function progressLine(p: BatchProgress): string {
   return (
     `${p.stage}: ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
-    `${p.rerolled}/${p.rerollTarget} re-rolled, ${p.inFlight} in flight, spend ${formatUsd(p.spendMicros)}`
+    `${p.rerolled}/${p.rerollTarget} re-rolled, ${p.inFlight} in flight, spend ${formatUsd(p.spendMicros)}` +
+    (p.budgetMicros !== undefined ? ` of ${formatUsd(p.budgetMicros, 2)}` : '')
   );
 }
 

@@ -3,12 +3,14 @@
  * in exit-codes.ts and the README.
  */
 import { NamespaceNotFoundError, ServiceError, isGrpcServiceError } from '@temporalio/client';
+import { budget, budgetUsage } from './commands/budget.js';
 import { cancel, cancelUsage } from './commands/cancel.js';
 import { cost, costUsage } from './commands/cost.js';
 import { estimate, estimateUsage } from './commands/estimate.js';
 import { list, listUsage } from './commands/list.js';
 import { models, modelsUsage } from './commands/models.js';
 import { result, resultUsage } from './commands/result.js';
+import { schedule, scheduleUsage } from './commands/schedule.js';
 import { start, startUsage } from './commands/start.js';
 import { status, statusUsage } from './commands/status.js';
 import { temporalConnectConfig } from '../common/temporal-connection.js';
@@ -25,8 +27,10 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   cost: { run: cost, usage: costUsage },
   list: { run: list, usage: listUsage },
   cancel: { run: cancel, usage: cancelUsage },
+  budget: { run: budget, usage: budgetUsage },
   estimate: { run: estimate, usage: estimateUsage },
   models: { run: models, usage: modelsUsage },
+  schedule: { run: schedule, usage: scheduleUsage },
 };
 
 export const USAGE = ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.split('\n').join('\n  ')}`)].join(

@@ -31,8 +31,17 @@ export async function connectTemporal(): Promise<Connected> {
   };
 }
 
+function uiBase(namespace: string): string {
+  const base = (process.env.THUMBGATE_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}`;
+}
+
 /** Link to a workflow in the Temporal Web UI. */
 export function uiLink(namespace: string, workflowId: string): string {
-  const base = (process.env.THUMBGATE_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return `${uiBase(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Link to a schedule in the Temporal Web UI. */
+export function scheduleLink(namespace: string, scheduleId: string): string {
+  return `${uiBase(namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
 }

@@ -62,6 +62,15 @@ export function formatResult(result: BatchResult): string {
       (result.runs > 1 ? ` (${result.runs} runs)` : ''),
     `re-rolled ${result.rerolled}, re-roll won ${result.rerollWins}`,
   ];
+  if (result.status === 'budget-stopped') lines.push(`stopped by budget: ${result.budgetStop ?? 'limit reached'}`);
+  const n = result.notification;
+  if (n) {
+    lines.push(
+      n.delivered
+        ? `completion callback delivered to ${n.url} (HTTP ${n.status})`
+        : `completion callback NOT delivered to ${n.url}: ${n.error}`
+    );
+  }
   const failed = result.failed.length + result.failedUnlisted;
   if (failed > 0) {
     lines.push(`failed ${failed}:`);

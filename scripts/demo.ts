@@ -3,8 +3,12 @@
  * 7233), the Segmind emulator (unless SEGMIND_API_KEY is set: then the real API), the generation
  * and scoring workers, runs the bundled manifest of MCN thumbnail briefs, prints the cost table
  * and the UI link, writes out/<batch-id>/, and keeps the UI up until Ctrl-C on a terminal.
+ * `npm run demo -- --max-usd 0.4` shows a budget stop; the completion callback goes to a local
+ * receiver that verifies its signature (or to `--notify-url URL`).
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { NativeConnection, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { LocalBlobStore } from '../common/blob-store.js';
@@ -19,7 +23,8 @@ import { SegmindClient, createSegmindDispatcher, DEFAULT_SEGMIND_BASE_URL } from
 import { startBatch, waitForBatch } from '../client/batch-client.js';
 import { uiLink } from '../client/connection.js';
 import { formatResult } from '../client/format-cost.js';
-import { loadManifest } from '../client/manifest/index.js';
+import { runFlags, runSettingsFromFlags } from '../client/run-flags.js';
+import { loadManifest } from '../common/manifest/index.js';
 import { createEmulator, DEFAULT_EMULATOR_API_KEY, type Emulator } from '../emulator/server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { formatUsd } from '../shared/price-card.js';
@@ -27,7 +32,11 @@ import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';
 import { defaultOutDir, defaultStoreDir, projectRoot } from '../common/paths.js';
+import { startDemoReceiver } from './demo-receiver.js';
 import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
+
+/** Signs the demo's callbacks when the environment gives no secret; the local receiver checks it. */
+const DEMO_WEBHOOK_SECRET = 'thumbgate-demo-webhook-secret';
 
 const MANIFEST = join(projectRoot, 'examples', 'demo-manifest.jsonl');
 
@@ -52,6 +61,9 @@ function banner(lines: string[]): void {
 }
 
 async function main(): Promise<void> {
+  const { values: flags } = parseArgs({ args: process.argv.slice(2), options: runFlags });
+  const settings = await runSettingsFromFlags(flags);
+  const webhookSecret = process.env.THUMBGATE_WEBHOOK_SECRET || DEMO_WEBHOOK_SECRET;
   // One line per retried failure, so the demo shows retries without stack traces.
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
       store,
       provider: new SegmindClient({ ...segmind, dispatcher }),
       outDir: defaultOutDir(),
+      webhookSecret,
       // The emulator has no plan limit; a real account is held to its plan (Pro: 50 requests/minute).
       ...(realApi ? { providerRpm: Number(process.env.THUMBGATE_SEGMIND_RPM ?? 50) } : { pollIntervalMs: 250 }),
     })),
@@ -126,8 +139,16 @@ async function main(): Promise<void> {
   const options = resolveBatchOptions();
   const briefs = await loadManifest(MANIFEST, options);
   const batchId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
-  const started = await startBatch({ client, store, batchId, briefs, options, taskQueue });
+  const receiver = settings.notifyUrl ? undefined : await startDemoReceiver(webhookSecret, (l) => console.log(l));
+  const notifyUrl = settings.notifyUrl ?? receiver!.url;
+  const started = await startBatch({ client, store, batchId, briefs, options, taskQueue, ...settings, notifyUrl });
   console.log(`\nstarted batch ${batchId}: ${briefs.length} thumbnails from ${MANIFEST}`);
+  if (settings.budget?.maxMicros !== undefined) {
+    console.log(
+      `spending limit: ${formatUsd(settings.budget.maxMicros, 2)} (the batch stops before a call would pass it)`
+    );
+  }
+  console.log(`completion callback: ${notifyUrl}`);
   console.log(`watch it in the Temporal UI: ${uiLink('default', batchId)}\n`);
   const result = await waitForBatch(started.handle, process.stderr);
   console.log(`\n${formatResult(result)}`);
@@ -142,7 +163,16 @@ async function main(): Promise<void> {
     );
   }
   if (randomWeights) console.log(`\nnote: ${RANDOM_WEIGHTS_NOTICE} (tiny generated CLIP; see docs/scoring.md)`);
-  if (result.outputDir) console.log(`\nopen ${join(result.outputDir, 'contact-sheet.html')} to see every candidate`);
+  if (result.outputDir) {
+    // Why the gate chose what it chose, for the first few thumbnails (all of them: results.jsonl).
+    const lines = (await readFile(join(result.outputDir, 'results.jsonl'), 'utf8')).trim().split('\n');
+    console.log('\nwhy the winners won (first three; every thumbnail in results.jsonl and the contact sheet):');
+    for (const line of lines.slice(0, 3)) {
+      const r = JSON.parse(line) as { id: string; winner: { why: string | null } | null; reason: string | null };
+      console.log(`  ${r.id}: ${r.winner?.why ?? r.reason}`);
+    }
+    console.log(`\nopen ${join(result.outputDir, 'contact-sheet.html')} to see every candidate`);
+  }
   console.log(`Temporal UI: ${uiLink('default', batchId)}`);
 
   if (process.stdout.isTTY && process.stdin.isTTY) {
@@ -156,6 +186,7 @@ async function main(): Promise<void> {
   await connection.close();
   await dispatcher.close();
   await emulator?.close();
+  await receiver?.close();
   await server?.stop();
 }
 

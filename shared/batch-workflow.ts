@@ -1,8 +1,10 @@
 /** Input, state, result and messages of the batch workflow. Sandbox-safe. */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { BatchOptions } from './batch-options.js';
 import type { BlobRef } from './blob-ref.js';
+import type { BatchBudget } from './budget.js';
 import type { LedgerTotals } from './ledger.js';
+import type { NotificationOutcome } from './notification.js';
 
 /** Larger manifests are split: carried state and the result stay far below Temporal's 2 MB payloads. */
 export const MAX_BATCH_THUMBNAILS = 20_000;
@@ -18,11 +20,19 @@ export interface BatchWorkflowInput {
    * history bounded however large the batch.
    */
   thumbnailsPerRun?: number;
+  /**
+   * Spending limits (shared/budget.ts). Not part of the batch's identity: the limit can change while
+   * it runs (the `setBudget` update), and the carried state holds the current one.
+   */
+  budget?: BatchBudget;
+  /** Where to POST the signed completion summary when the batch ends (shared/notification.ts). */
+  notifyUrl?: string;
   /** State carried across continue-as-new; absent on the first run. */
   carry?: BatchCarry;
 }
 
-export type BatchStage = 'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'failed' | 'cancelled';
+export type BatchStage =
+  'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'budget-stopped' | 'failed' | 'cancelled';
 
 /** A thumbnail's best draft score, kept only for the lowest-scoring candidates for re-roll. */
 export interface ScoredThumbnail {
@@ -72,6 +82,14 @@ export interface BatchCarry {
   consecutiveUnusable: number;
   /** The provider account's balance when the batch started, if the provider reports it. */
   balanceAtStartMicros?: number;
+  /** The batch limit now (the input's, or the last `setBudget`); absent: none. */
+  budgetMicros?: number;
+  /** Booked spend per budget group that has a limit (bounded by the budget's group count). */
+  groupSpend: Record<string, number>;
+  /** Why the budget stopped the batch, once it did: nothing new starts, what is drafted is delivered. */
+  budgetStop?: string;
+  /** Briefs not started because their group's limit was reached (they are listed in `failed`). */
+  budgetSkipped: number;
   runs: number;
 }
 
@@ -85,6 +103,9 @@ export interface BatchProgress {
   rerolled: number;
   inFlight: number;
   spendMicros: number;
+  /** The batch limit, when it has one, and what is committed against it (booked + under way). */
+  budgetMicros?: number;
+  committedMicros?: number;
   /** Runs of this batch so far (continue-as-new count + 1). */
   run: number;
 }
@@ -122,6 +143,10 @@ export interface BatchCost {
 
 export interface BatchResult {
   batchId: string;
+  /** `budget-stopped`: the limit was reached; the result covers what was delivered. */
+  status: 'done' | 'budget-stopped';
+  /** Why the budget stopped the batch. */
+  budgetStop?: string;
   thumbnails: number;
   succeeded: number;
   failed: FailedThumbnail[];
@@ -132,8 +157,27 @@ export interface BatchResult {
   rerolls: RerollDecision[];
   cost: BatchCost;
   outputDir?: string;
+  /** The completion callback's delivery, when the batch has a notify URL. */
+  notification?: NotificationOutcome;
   runs: number;
 }
 
+export interface SetBudgetInput {
+  /** The new batch limit in US dollars. */
+  maxUsd: number;
+}
+
+export interface BudgetAnswer {
+  maxUsd: number;
+  /** Booked spend. */
+  spentUsd: number;
+  /** Reserved at price card for thumbnails under way. */
+  inFlightUsd: number;
+  /** What may still be committed: maxUsd − spent − in flight. */
+  headroomUsd: number;
+}
+
 export const progressQuery = defineQuery<BatchProgress>('progress');
+/** Raises or lowers the batch limit while it runs; refused below what is already committed. */
+export const setBudgetUpdate = defineUpdate<BudgetAnswer, [SetBudgetInput]>('setBudget');
 export const costQuery = defineQuery<BatchCost>('cost');

@@ -120,6 +120,40 @@ export const FAILURES = {
   ScoringInvalidImage: { retryable: false, stopsBatch: false, fix: 'the provider returned an unusable image' },
   ScoringWrongImageSize: { retryable: false, stopsBatch: false, fix: 'the provider returned an image of another size' },
   Cancelled: { retryable: false, stopsBatch: false, fix: 'start the batch again with the same id to finish it' },
+  // --- Budgets ---
+  BudgetExhausted: {
+    retryable: false,
+    stopsBatch: false,
+    fix: 'raise the limit while the batch runs (`thumbgate budget BATCH_ID --max-usd N`), or start it with a higher --max-usd',
+  },
+  // --- Completion callbacks (the batch's outcome stands; only the message was not delivered) ---
+  CallbackSecretMissing: {
+    retryable: false,
+    stopsBatch: false,
+    fix: 'set THUMBGATE_WEBHOOK_SECRET on the generation workers (the receiver verifies with the same secret)',
+  },
+  CallbackUnreachable: {
+    retryable: true,
+    stopsBatch: false,
+    fix: 'check that the --notify-url receiver is up; `thumbgate result BATCH_ID --json` has the same summary',
+  },
+  CallbackRejected: {
+    retryable: false,
+    stopsBatch: false,
+    fix: "check the receiver's signature check and THUMBGATE_WEBHOOK_SECRET; `thumbgate result BATCH_ID --json` has the same summary",
+  },
+  // --- Schedules ---
+  ManifestUnavailable: {
+    retryable: false,
+    stopsBatch: true,
+    fix: "put the day's manifest where the schedule's --manifest template points (on the workers' filesystem) before it fires, or trigger the schedule again once it is there",
+  },
+  /** A schedule fired twice in one minute (a manual trigger, say) after that minute's batch completed. */
+  BatchAlreadyCompleted: {
+    retryable: false,
+    stopsBatch: true,
+    fix: 'nothing was paid for again: see `thumbgate result BATCH_ID`; a trigger in a later minute starts a new batch',
+  },
   // --- Input and outputs ---
   InvalidBatchInput: {
     retryable: false,

@@ -97,18 +97,42 @@ export interface BookingContext {
   attempt: number;
 }
 
+/**
+ * Told once per billed call, when its amount is final: at booking, when it is settled if it was booked
+ * as an estimate, or when the estimate is closed (`closeEstimates`). Its amounts add up to the ledger's
+ * total and never need taking back, so a metric that only goes up can count spend with it.
+ */
+export type FinalAmountListener = (entry: LedgerEntry) => void;
+
 export class Ledger {
   private readonly entries = new Map<string, LedgerEntry>();
+  /** Request ids booked as an estimate and not settled yet. */
+  private readonly estimates = new Set<string>();
   readonly totals: LedgerTotals = emptyTotals();
 
-  constructor(initial: readonly LedgerEntry[] = []) {
+  /** `initial` entries were final for the run that booked them: the listener is not told of them again. */
+  constructor(
+    initial: readonly LedgerEntry[] = [],
+    private readonly onFinal?: FinalAmountListener
+  ) {
     for (const e of initial) this.add(e);
   }
 
-  /** Books a billed call; returns false when that call is already in the ledger. */
-  book(billed: BilledCall, context: BookingContext, outcome: LedgerEntry['outcome']): boolean {
+  /**
+   * Books a billed call; returns false when that call is already in the ledger. An `estimate` (an
+   * accepted job, charged but not yet reported) is expected to be settled later.
+   */
+  book(
+    billed: BilledCall,
+    context: BookingContext,
+    outcome: LedgerEntry['outcome'],
+    { estimate = false }: { estimate?: boolean } = {}
+  ): boolean {
     if (this.entries.has(billed.requestId)) return false;
-    this.add(entryOf(billed, context, outcome));
+    const entry = entryOf(billed, context, outcome);
+    this.add(entry);
+    if (estimate) this.estimates.add(entry.requestId);
+    else this.onFinal?.(entry);
     return true;
   }
 
@@ -123,7 +147,18 @@ export class Ledger {
       removeFromTotals(this.totals, earlier);
       this.entries.delete(billed.requestId);
     }
-    this.add(entryOf(billed, { ...context, attempt: earlier?.attempt ?? context.attempt }, outcome));
+    const entry = entryOf(billed, { ...context, attempt: earlier?.attempt ?? context.attempt }, outcome);
+    this.add(entry);
+    if (!earlier || this.estimates.delete(entry.requestId)) this.onFinal?.(entry);
+  }
+
+  /** The thumbnail is over: estimates never settled stay at what was booked, which is now final. */
+  closeEstimates(): void {
+    for (const id of this.estimates) {
+      const entry = this.entries.get(id);
+      if (entry) this.onFinal?.(entry);
+    }
+    this.estimates.clear();
   }
 
   private add(entry: LedgerEntry): void {

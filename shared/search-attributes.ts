@@ -11,3 +11,12 @@ export const searchAttributeFlags: readonly string[] = [
   `${stageKey.name}=Keyword`,
   `${thumbnailCountKey.name}=Int`,
 ];
+
+/**
+ * Set by a Temporal Schedule on every run it starts (a system attribute, never registered by us): the
+ * time the run was scheduled for, or the trigger time of a manual trigger.
+ */
+export const scheduledStartTimeKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME
+);

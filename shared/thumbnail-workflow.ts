@@ -23,6 +23,11 @@ export interface ThumbnailWorkflowInput {
   request: Omit<GenerationParams, 'seed'>;
   /** How many candidates to generate in parallel. */
   candidates: number;
+  /**
+   * The most this thumbnail may commit to provider calls (booked plus under way at the price card),
+   * granted by the batch's budget; absent: no limit. A call that would pass it is not started.
+   */
+  allowanceMicros?: number;
 }
 
 export interface CandidateFailure {
@@ -97,6 +102,9 @@ export function thumbnailInputProblems(input: ThumbnailWorkflowInput): string[] 
       ? undefined
       : invalidParameter('phase', '"draft" or "reroll"', input.phase),
     integerProblem('candidates', input.candidates, { ...CANDIDATES_RANGE, note: 'candidates per thumbnail' }),
+    input.allowanceMicros === undefined
+      ? undefined
+      : integerProblem('allowanceMicros', input.allowanceMicros, { min: 0, note: 'micro-dollars' }),
   ];
   const request = input.request as Partial<ThumbnailWorkflowInput['request']> | undefined;
   if (!request || !isFluxModel(request.model)) {

@@ -291,3 +291,95 @@ describe('carried state is bounded by bytes', () => {
     expect(state.result('').failed[0]!.reason.length).toBeLessThanOrEqual(500);
   });
 });
+
+describe('budget', () => {
+  // One 4-draft thumbnail reserves five calls at the price card (7,920 µ$ each at 4 steps).
+  const RESERVED = 5 * 7_920;
+
+  test('thumbnails reserve their calls; over the limit waits while others hold part of it, then stops', () => {
+    const s = new BatchState(input(10, { budget: { maxMicros: 3 * RESERVED - 1 } }));
+    expect(s.admit('t1', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.admit('t2', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
+    const third = s.admit('t3', 'draft', undefined);
+    expect(third).toMatchObject({ ok: false, scope: 'batch', waitable: true });
+    expect(s.progress(2)).toMatchObject({ budgetMicros: 3 * RESERVED - 1, committedMicros: 2 * RESERVED });
+    // t1 booked 8,000 µ$, far less than it reserved: now a third fits.
+    s.record(scored('t1', 0.5));
+    expect(s.progress(1).committedMicros).toBe(8_000 + RESERVED);
+    expect(s.admit('t3', 'draft', undefined)).toMatchObject({ ok: true });
+    expect(s.admit('t4', 'draft', undefined)).toMatchObject({ ok: false, waitable: true });
+    s.record(scored('t2', 0.5));
+    s.record(scored('t3', 0.5));
+    // Nothing under way and 24,000 µ$ booked: t4 fits now.
+    expect(s.admit('t4', 'draft', undefined)).toMatchObject({ ok: true });
+    s.record(scored('t4', 0.5));
+    expect(s.progress(0).committedMicros).toBe(32_000);
+    s.stopForBudget('the batch limit is reached');
+    expect(s.result('/out')).toMatchObject({ status: 'budget-stopped', budgetStop: 'the batch limit is reached' });
+  });
+
+  test('a batch without limits admits everything without an allowance', () => {
+    const s = new BatchState(input(3));
+    expect(s.admit('t1', 'draft', { channel: 'x' })).toEqual({ ok: true });
+    expect(s.progress(1)).not.toHaveProperty('budgetMicros');
+  });
+
+  test('group limits: a group over its limit is skipped, `*` covers unlisted groups, others run', () => {
+    const budget = { key: 'channel', perKey: { cooking: RESERVED, '*': 2 * RESERVED } };
+    const s = new BatchState(input(10, { budget }));
+    expect(s.admit('c1', 'draft', { channel: 'cooking' })).toMatchObject({ ok: true, allowanceMicros: RESERVED });
+    expect(s.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({ ok: false, scope: 'group', waitable: true });
+    s.record(scored('c1', 0.4));
+    expect(s.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({
+      ok: false,
+      scope: 'group',
+      waitable: false,
+    });
+    s.skipForBudget('c2', 'draft', 'the channel "cooking" limit is reached');
+    expect(s.admit('t1', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
+    expect(s.admit('t2', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
+    expect(s.admit('t3', 'draft', { channel: 'travel' })).toMatchObject({ ok: false, scope: 'group' });
+    // A brief without the key is bound by the batch limit only (none here).
+    expect(s.admit('n1', 'draft', undefined)).toEqual({ ok: true });
+    expect(s.result('/out').failed).toEqual([
+      {
+        id: 'c2',
+        phase: 'draft',
+        type: 'BudgetExhausted',
+        reason: 'not started: the channel "cooking" limit is reached',
+      },
+    ]);
+    // A re-roll over its group's limit leaves the draft standing, and says so in its decision.
+    s.skipForBudget('c1', 'reroll', 'the channel "cooking" limit is reached', 0.4);
+    expect(s.rerollDecisions).toEqual([
+      expect.objectContaining({ id: 'c1', winner: 'draft', reason: expect.stringMatching(/^re-roll not started/) }),
+    ]);
+  });
+
+  test('setBudget: refused below what is committed or once stopped; a raise answers with the headroom', () => {
+    const s = new BatchState(input(10, { budget: { maxMicros: 100_000 } }));
+    s.admit('t1', 'draft', undefined);
+    expect(s.budgetUpdateProblem(0.01)).toMatch(
+      /below what is already committed: \$0\.0000 spent and \$0\.0396 under way/
+    );
+    expect(s.budgetUpdateProblem(-1)).toMatch(/maxUsd must be a number of US dollars above 0/);
+    expect(s.budgetUpdateProblem('5')).toMatch(/got "5"/);
+    expect(s.budgetUpdateProblem(1)).toBeUndefined();
+    expect(s.setBudget(1)).toEqual({ maxUsd: 1, spentUsd: 0, inFlightUsd: 0.0396, headroomUsd: 0.9604 });
+    expect(s.progress(1).budgetMicros).toBe(1_000_000);
+    s.stopForBudget('limit');
+    expect(s.budgetUpdateProblem(2)).toMatch(/already stopped on its budget/);
+  });
+
+  test('budgets and callback URLs are validated with the batch input', () => {
+    expect(() => validateBatchInput(input(1, { budget: { maxMicros: -5 } }))).toThrow(/budget\.maxMicros/);
+    expect(() => validateBatchInput(input(1, { budget: { key: 'channel' } }))).toThrow(/go together/);
+    expect(() => validateBatchInput(input(1, { notifyUrl: 'ftp://x' }))).toThrow(/notifyUrl must be an http\(s\) URL/);
+    expect(() => validateBatchInput(input(1, { notifyUrl: 'https://u:p@x.example/hook' }))).toThrow(
+      /must not carry credentials/
+    );
+    expect(() =>
+      validateBatchInput(input(1, { budget: { maxMicros: 5_000_000 }, notifyUrl: 'https://x.example/h' }))
+    ).not.toThrow();
+  });
+});

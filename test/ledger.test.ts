@@ -59,6 +59,35 @@ describe('Ledger', () => {
     mergeTotals(merged, b.totals);
     expect(new Ledger([...a.list(), ...b.list()]).totals).toEqual(merged);
   });
+
+  test('the final-amount listener hears each call once, and what it hears adds up to the total', () => {
+    const heard: { requestId: string; costMicros: number; basis: string }[] = [];
+    const earlier = new Ledger();
+    earlier.book(schnell('from-the-failed-run'), ctx(0), 'image');
+    const ledger = new Ledger(earlier.list(), ({ requestId, costMicros, basis }) =>
+      heard.push({ requestId, costMicros, basis })
+    );
+    expect(heard).toEqual([]); // counted by the run that booked it
+
+    ledger.book(schnell('sync'), ctx(1), 'image');
+    // An accepted job: booked at the price card, settled at the provider's figure when collected.
+    ledger.book({ ...schnell('job', 2), basis: 'price-card' }, ctx(2), 'unusable', { estimate: true });
+    ledger.book({ ...schnell('lost-job', 3), basis: 'price-card' }, ctx(3), 'unusable', { estimate: true });
+    expect(heard.map((h) => h.requestId)).toEqual(['sync']);
+    ledger.settle(schnell('job', 1.5), ctx(2), 'image');
+    ledger.settle(schnell('job', 1.5), ctx(2), 'image'); // already final: not heard again
+    expect(heard.map((h) => h.requestId)).toEqual(['sync', 'job']);
+    expect(heard[1]).toEqual({ requestId: 'job', costMicros: 10_800, basis: 'provider' });
+
+    // A billed-but-unusable call with no earlier booking is final at once.
+    ledger.settle(schnell('junk'), ctx(4), 'unusable');
+    // The thumbnail ends with a job never collected: its estimate is what was paid.
+    ledger.closeEstimates();
+    ledger.closeEstimates();
+    expect(heard.map((h) => h.requestId)).toEqual(['sync', 'job', 'junk', 'lost-job']);
+    const heardMicros = heard.reduce((sum, h) => sum + h.costMicros, 0);
+    expect(heardMicros + earlier.totals.costMicros).toBe(ledger.totals.costMicros);
+  });
 });
 
 describe('retry delays and seeds', () => {

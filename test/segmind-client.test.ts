@@ -2,7 +2,7 @@
  * SegmindClient against the emulator over real HTTP: v2 submit → status → result, v2 errors, and the
  * junk / oversized / slow answers (v1 and v2 downloads) cut early.
  */
-import { SegmindClient, type JobStatus } from '../activities/segmind/client.js';
+import { SegmindClient, type JobStatus, type ProviderExchange } from '../activities/segmind/client.js';
 import { type SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
@@ -283,5 +283,46 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
     const err = await segmindFailure(client.generate(params(6), controller.signal));
     expect(err.type).toBe('ProviderTimeout');
     expect(err.message).toMatch(/cancelled/);
+  });
+});
+
+describe('SegmindClient onExchange (what the worker turns into provider metrics)', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await createEmulator();
+  });
+  afterAll(() => emulator.close());
+
+  test('every exchange is told with its model and status; one with no answer has no status', async () => {
+    const told: ProviderExchange[] = [];
+    const client = new SegmindClient({
+      apiKey: emulator.apiKey,
+      baseUrl: emulator.url,
+      exchangeTimeoutMs: 500,
+      onExchange: (e) => told.push(e),
+    });
+    emulator.faults.script({ kind: '429', api: 'v2' });
+    await segmindFailure(client.submit(params(1)));
+    await client.credits();
+    emulator.faults.script({ kind: 'hang', api: 'v1' });
+    await segmindFailure(client.generate(params(2)));
+    expect(told.map(({ model, status }) => ({ model, status }))).toEqual([
+      { model: 'flux-schnell', status: 429 },
+      { model: undefined, status: 200 },
+      { model: 'flux-schnell', status: undefined },
+    ]);
+    for (const e of told) expect(e.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  test('an observer that throws does not cost the answer', async () => {
+    const client = new SegmindClient({
+      apiKey: emulator.apiKey,
+      baseUrl: emulator.url,
+      onExchange: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    const image = await client.generate(params(3));
+    expect(image.billed.basis).toBe('provider');
   });
 });

@@ -1,5 +1,9 @@
-/** worker/config.ts: the rule that keeps a Segmind key off plain http. */
-import { ConfigError, loadWorkerConfig } from '../worker/config.js';
+/** worker/config.ts: the rule that keeps a Segmind key off plain http, and the metrics port. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { projectRoot } from '../common/paths.js';
+import { ConfigError, loadWorkerConfig, metricsSetting } from '../worker/config.js';
 import { DEFAULT_EMULATOR_API_KEY } from '../emulator/server.js';
 
 const REAL_KEY = 'sg_real_key_0123456789';
@@ -47,4 +51,73 @@ describe('SEGMIND_BASE_URL over http', () => {
     expect(() => load({ SEGMIND_BASE_URL: 'ftp://api.segmind.com' })).toThrow(/https:\/\//);
     expect(load({ SEGMIND_API_KEY: '', SEGMIND_BASE_URL: 'http://emulator:8787' }, false).storeDir).toBeTruthy();
   });
+});
+
+describe('--metrics-port / THUMBGATE_METRICS_PORT', () => {
+  test('off unless set; the flag wins over the environment; an empty variable (compose) is unset', () => {
+    expect(metricsSetting({}, undefined)).toBeUndefined();
+    expect(metricsSetting({ THUMBGATE_METRICS_PORT: '' }, undefined)).toBeUndefined();
+    expect(metricsSetting({ THUMBGATE_METRICS_PORT: '9464' }, undefined)).toEqual({
+      port: 9464,
+      setting: 'THUMBGATE_METRICS_PORT',
+    });
+    expect(metricsSetting({ THUMBGATE_METRICS_PORT: '9464' }, '9100')).toEqual({
+      port: 9100,
+      setting: '--metrics-port',
+    });
+  });
+
+  test.each(['0', '65536', 'abc', '94.64', ''])('--metrics-port %j is refused, naming the flag and the fix', (raw) => {
+    expect(() => metricsSetting({}, raw)).toThrow(ConfigError);
+    expect(() => metricsSetting({}, raw)).toThrow(
+      `--metrics-port must be an integer from 1 to 65535 (the TCP port Prometheus scrapes, e.g. 9464), ` +
+        `got ${JSON.stringify(raw)}; leave it unset to run without metrics`
+    );
+  });
+
+  test('a bad THUMBGATE_METRICS_PORT is named as such', () => {
+    expect(() => metricsSetting({ THUMBGATE_METRICS_PORT: 'http://:9464' }, undefined)).toThrow(
+      /^THUMBGATE_METRICS_PORT must be an integer from 1 to 65535/
+    );
+  });
+
+  /** Runs the worker entry with `args` until it exits; its exit code and stderr. */
+  async function runWorker(
+    args: string[],
+    env: NodeJS.ProcessEnv = {}
+  ): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts', ...args], {
+      cwd: projectRoot,
+      // Nothing listens on port 1: were the worker to get as far as connecting, it would fail differently.
+      env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, stderr };
+  }
+
+  test('the worker exits with the usage code (2) and the message, before connecting to anything', async () => {
+    const { code, stderr } = await runWorker(['--metrics-port', '70000']);
+    expect(stderr).toContain('thumbgate worker: --metrics-port must be an integer from 1 to 65535');
+    expect(code).toBe(2);
+  }, 60_000);
+
+  test('a port already taken is a usage error naming the setting and the port', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await runWorker([], {
+        THUMBGATE_METRICS_PORT: String(port),
+        THUMBGATE_WORKER_ROLES: 'scoring',
+      });
+      expect(stderr).toContain(`thumbgate worker: THUMBGATE_METRICS_PORT ${port}: cannot serve metrics there`);
+      expect(stderr).toContain('give a free port, or leave it unset to run without metrics');
+      expect(code).toBe(2);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });

@@ -40,6 +40,23 @@ function transportOf(raw: string | undefined): Transport {
   throw new ConfigError(invalidParameter('SEGMIND_API', '"v2" (async, the default) or "v1" (sync)', raw));
 }
 
+/** Where the worker serves Prometheus metrics, and the setting that asked for it (errors name it). */
+export interface MetricsSetting {
+  port: number;
+  setting: '--metrics-port' | 'THUMBGATE_METRICS_PORT';
+}
+
+/** `--metrics-port` (over THUMBGATE_METRICS_PORT); undefined, the default, runs without metrics. */
+export function metricsSetting(env: NodeJS.ProcessEnv, flag: string | undefined): MetricsSetting | undefined {
+  const setting = flag !== undefined ? '--metrics-port' : 'THUMBGATE_METRICS_PORT';
+  const raw = flag ?? env.THUMBGATE_METRICS_PORT;
+  // An empty variable is how compose leaves a setting unset; an empty flag is a mistake.
+  if (raw === undefined || (flag === undefined && raw.trim() === '')) return undefined;
+  const port = parseInteger(setting, raw, { min: 1, max: 65535, note: 'the TCP port Prometheus scrapes, e.g. 9464' });
+  if (typeof port !== 'number') throw new ConfigError(`${port.problem}; leave it unset to run without metrics`);
+  return { port, setting };
+}
+
 export type WorkerRole = 'generation' | 'scoring';
 
 /** THUMBGATE_WORKER_ROLES: which workers this process runs (default both). */

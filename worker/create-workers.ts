@@ -2,7 +2,9 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { BlobStore } from '../common/blob-store.js';
 import { createGenerateActivities, type ImageProvider, type Transport } from '../activities/generate-candidate.js';
+import { createNotifyActivities } from '../activities/notify.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
+import { createScheduledManifestActivities } from '../activities/scheduled-manifest.js';
 import {
   SCORING_WORKER_OPTIONS,
   createScoringActivities,
@@ -12,6 +14,7 @@ import {
 import type { RetryDelays } from '../shared/retry.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
 import { workflowsPath } from '../common/paths.js';
+import { spendSinks } from './metrics.js';
 
 /**
  * Share of the plan's rate the provider queue is held to. Temporal's limiter lets a short burst through
@@ -43,13 +46,20 @@ export interface WorkerDeps {
   pollIntervalMs?: number;
   /** A pre-built bundle (tests build it once per file); defaults to bundling `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * THUMBGATE_WEBHOOK_SECRET: signs completion callbacks. Worker-side only, like the provider key;
+   * without it a batch with a notify URL records the callback as not delivered, with the fix.
+   */
+  webhookSecret?: string;
   /** Replacements for some activities (tests register stand-ins here, as the Temporal samples do). */
   activityOverrides?: Partial<GenerationActivities>;
 }
 
 type GenerationActivities = ReturnType<typeof createGenerateActivities> &
   ReturnType<typeof createBatchRecordActivities> &
-  ReturnType<typeof createOutputActivities>;
+  ReturnType<typeof createOutputActivities> &
+  ReturnType<typeof createScheduledManifestActivities> &
+  ReturnType<typeof createNotifyActivities>;
 
 /**
  * The generation workers: one on the generation queue for the workflows and the I/O-bound activities
@@ -67,6 +77,8 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
     }),
     ...createBatchRecordActivities({ store: deps.store }),
     ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
+    ...createScheduledManifestActivities({ store: deps.store }),
+    ...createNotifyActivities({ secret: deps.webhookSecret }),
     ...deps.activityOverrides,
   };
   const common = {
@@ -84,6 +96,8 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
       taskQueue: deps.taskQueue,
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
       activities: others,
+      // Workflows hand their spend to the worker, which keeps the per-process sums (worker/metrics.ts).
+      sinks: spendSinks(),
     }),
     Worker.create({
       ...common,

@@ -2,6 +2,7 @@
  * `npm run worker`: the generation worker (workflows + provider calls) and the CLIP scoring
  * worker, in one process by default (THUMBGATE_WORKER_ROLES=generation,scoring picks). Settings
  * come from the environment only, so the Segmind key never enters workflow inputs or histories.
+ * `--metrics-port N` (or THUMBGATE_METRICS_PORT) serves Prometheus metrics on that port.
  */
 import { parseArgs } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -14,20 +15,26 @@ import {
 } from '../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
 import { isArgError } from '../common/arg-errors.js';
-import { ConfigError, loadWorkerConfig, workerRoles } from './config.js';
+import { ConfigError, loadWorkerConfig, metricsSetting, workerRoles } from './config.js';
 import { createGenerationWorkers, createScoringWorker } from './create-workers.js';
+import { installMetrics } from './metrics.js';
+import { countProviderExchange } from '../activities/provider-metrics.js';
 import { temporalConnectConfig } from '../common/temporal-connection.js';
 
-/** Model flags override the THUMBGATE_CLIP_* / THUMBGATE_MODEL_* environment (docs/scoring.md). */
-function clipFlags() {
-  const { values } = parseArgs({
+function flags() {
+  return parseArgs({
     options: {
       'clip-model': { type: 'string' },
       'model-dir': { type: 'string' },
       'model-cache': { type: 'string' },
       'allow-remote-models': { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
-  });
+  }).values;
+}
+
+/** Model flags override the THUMBGATE_CLIP_* / THUMBGATE_MODEL_* environment (docs/scoring.md). */
+function clipFlags(values: ReturnType<typeof flags>) {
   const remote = values['allow-remote-models'];
   if (remote !== undefined && remote !== 'true' && remote !== 'false') {
     throw new ConfigError(`--allow-remote-models must be true or false, got ${JSON.stringify(remote)}`);
@@ -41,9 +48,13 @@ function clipFlags() {
 }
 
 async function run(): Promise<void> {
+  const values = flags();
+  const metrics = metricsSetting(process.env, values['metrics-port']);
   const roles = workerRoles();
-  const clipConfig = clipModelConfigFromEnv(process.env, clipFlags());
+  const clipConfig = clipModelConfigFromEnv(process.env, clipFlags(values));
   const config = loadWorkerConfig(process.env, { needsProvider: roles.has('generation') });
+  // Before the connection: it would install the SDK's default runtime, which has no exporter.
+  if (metrics) installMetrics(metrics);
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const dispatcher = createSegmindDispatcher(config.maxConcurrentGenerations);
@@ -59,11 +70,12 @@ async function run(): Promise<void> {
           namespace,
           taskQueue: config.taskQueue,
           store,
-          provider: new SegmindClient({ ...config.segmind, dispatcher }),
+          provider: new SegmindClient({ ...config.segmind, dispatcher, onExchange: countProviderExchange }),
           outDir: config.outDir,
           maxConcurrentGenerations: config.maxConcurrentGenerations,
           transport: config.transport,
           providerRpm: config.providerRpm,
+          ...(process.env.THUMBGATE_WEBHOOK_SECRET ? { webhookSecret: process.env.THUMBGATE_WEBHOOK_SECRET } : {}),
         }))
       );
     }
@@ -76,7 +88,8 @@ async function run(): Promise<void> {
     console.log(
       `thumbgate worker (${[...roles].join(' + ')}) on ${connectionOptions.address} (${namespace}), ` +
         `task queue ${config.taskQueue}` +
-        (roles.has('generation') ? `, Segmind ${config.transport} at ${config.providerRpm} requests/min` : '')
+        (roles.has('generation') ? `, Segmind ${config.transport} at ${config.providerRpm} requests/min` : '') +
+        (metrics ? `, metrics on :${metrics.port}/metrics` : '')
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -5,7 +5,23 @@
  * so it is unit-tested without a server (test/batch-state.test.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { PRICE_CARD, expectedCostMicros, formatUsd, microsToUsd, usdToMicros } from '../shared/price-card.js';
 import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
+import {
+  MAX_BUDGET_MICROS,
+  Purse,
+  RETRY_ALLOWANCE_CALLS,
+  budgetGroupOf,
+  budgetProblems,
+  groupLimit,
+} from '../shared/budget.js';
+import {
+  notifyUrlProblem,
+  type CompletionStatus,
+  type CompletionSummary,
+  type NotificationOutcome,
+} from '../shared/notification.js';
+import type { MetadataValue } from '../shared/thumbnail-brief.js';
 import {
   MAX_BATCH_THUMBNAILS,
   type BatchCarry,
@@ -13,7 +29,9 @@ import {
   type BatchProgress,
   type BatchResult,
   type BatchStage,
+  type RerollDecision,
   type BatchWorkflowInput,
+  type BudgetAnswer,
   type Reconciliation,
   type ScoredThumbnail,
 } from '../shared/batch-workflow.js';
@@ -21,7 +39,6 @@ import { MAX_REASON_CHARS, boundedMessage, failure, ruleOf, withFix } from '../s
 import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
 import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';
 import type { ThumbnailSlot } from '../shared/thumbnail-workflow.js';
-import { formatUsd } from '../shared/price-card.js';
 import { decideReroll } from '../shared/reroll-decision.js';
 import { isSafeId, SAFE_ID_RULE } from '../shared/thumbnail-brief.js';
 import { integerProblem, invalidParameter } from '../shared/validation.js';
@@ -47,6 +64,8 @@ export function validateBatchInput(input: BatchWorkflowInput): void {
     input.thumbnailsPerRun === undefined
       ? undefined
       : integerProblem('thumbnailsPerRun', input.thumbnailsPerRun, { min: 1 }),
+    ...budgetProblems(input.budget),
+    input.notifyUrl === undefined ? undefined : notifyUrlProblem('notifyUrl', input.notifyUrl),
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw failure('InvalidBatchInput', problems.join('; '));
 }
@@ -60,8 +79,11 @@ export function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
   return key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function initialCarry(): BatchCarry {
+function initialCarry(input: BatchWorkflowInput): BatchCarry {
   return {
+    ...(input.budget?.maxMicros !== undefined ? { budgetMicros: input.budget.maxMicros } : {}),
+    groupSpend: {},
+    budgetSkipped: 0,
     phase: 'drafting',
     nextBrief: 0,
     nextReroll: 0,
@@ -83,6 +105,23 @@ function initialCarry(): BatchCarry {
 export type RunWork =
   { phase: 'drafting'; from: number; to: number } | { phase: 'rerolling'; queue: ScoredThumbnail[] };
 
+/** Whether a thumbnail may start, and with what allowance for its provider calls. */
+export type Admission =
+  | { ok: true; /** The thumbnail's limit for its calls; absent: no limit applies. */ allowanceMicros?: number }
+  | {
+      ok: false;
+      /** Which limit: the batch's (stop) or the brief's group's (skip the brief). */
+      scope: 'batch' | 'group';
+      reason: string;
+      /** Thumbnails under way hold part of that limit: once they finish, it may fit. */
+      waitable: boolean;
+    };
+
+interface Reservation {
+  micros: number;
+  group?: string;
+}
+
 export class BatchState {
   private readonly carry: BatchCarry;
   private stage: BatchStage;
@@ -91,6 +130,11 @@ export class BatchState {
   private reconciled: Reconciliation | undefined;
   private readonly cancelled: { thumbnailId: string; phase: 'draft' | 'reroll' }[] = [];
   private readonly recent: BatchCost['recentThumbnails'] = [];
+  /** Budget reservations of the thumbnails under way, by `phase/id` (none cross continue-as-new). */
+  private readonly reservations = new Map<string, Reservation>();
+  private readonly purse: Purse;
+  private readonly groupPurses = new Map<string, Purse>();
+  private notification: NotificationOutcome | undefined;
   /** Most thumbnails re-rolled: the bottom list need never hold more. */
   private readonly rerollLimit: number;
   readonly perRun: number;
@@ -99,8 +143,9 @@ export class BatchState {
     private readonly input: BatchWorkflowInput,
     carry: BatchCarry | undefined = input.carry
   ) {
-    this.carry = carry ?? initialCarry();
+    this.carry = carry ?? initialCarry(input);
     this.stage = this.carry.phase;
+    this.purse = new Purse(this.carry.budgetMicros, () => this.carry.totals.costMicros);
     this.rerollLimit = rerollCount(input.thumbnails, input.options.rerollFraction);
     this.perRun = input.thumbnailsPerRun ?? DEFAULT_THUMBNAILS_PER_RUN;
   }
@@ -165,11 +210,12 @@ export class BatchState {
 
   /**
    * Books a finished thumbnail of either phase: its spend, any failure that stops the batch, and what it
-   * means for the batch (a draft for the bottom-tenth ranking or a failure; a re-roll decision).
+   * means for the batch (a draft for the bottom-tenth ranking or a failure; a re-roll decision, returned).
    */
-  record(result: ThumbnailWorkflowResult, draftScore?: number): void {
+  record(result: ThumbnailWorkflowResult, draftScore?: number): RerollDecision | undefined {
     const c = this.carry;
     mergeTotals(c.totals, result.totals);
+    this.settleReservation(result.phase, result.thumbnailId, result.totals.costMicros);
     this.checkWaste(result);
     if (!result.ok) this.noteStop(result.type, `${result.thumbnailId}: ${result.reason}`);
     for (const f of result.failures) this.noteStop(f.type, `${result.thumbnailId}: ${f.message}`);
@@ -199,10 +245,12 @@ export class BatchState {
     if (decision.winner === 'reroll') c.rerollWins += 1;
     // The output writer re-derives unlisted decisions from the stored results with the same rule.
     if (c.rerolls.length < DECISIONS_LISTED_MAX) c.rerolls.push(decision);
+    return decision;
   }
 
   /** A thumbnail cancelled with the batch: its record is in the store, booked by `recordCancelled`. */
   childCancelled(thumbnailId: string, phase: 'draft' | 'reroll'): void {
+    this.settleReservation(phase, thumbnailId, 0);
     this.cancelled.push({ thumbnailId, phase });
   }
 
@@ -282,6 +330,173 @@ export class BatchState {
     this.stage = 'failed';
   }
 
+  // --- Budget ---
+
+  /** Price-card cost of one provider call of a phase: what a call under way is reserved at. */
+  private perCallMicros(phase: 'draft' | 'reroll'): number {
+    const { draftModel, draftSteps, rerollModel } = this.input.options;
+    return phase === 'draft'
+      ? expectedCostMicros(draftModel, PRICE_CARD[draftModel].steps ? draftSteps : undefined)
+      : expectedCostMicros(rerollModel);
+  }
+
+  private groupPurse(group: string): Purse | undefined {
+    const limit = groupLimit(this.input.budget, group);
+    if (limit === undefined) return undefined;
+    let purse = this.groupPurses.get(group);
+    if (!purse) {
+      purse = new Purse(limit, () => this.carry.groupSpend[group] ?? 0);
+      this.groupPurses.set(group, purse);
+    }
+    return purse;
+  }
+
+  /**
+   * Whether a thumbnail may start: its calls (one per candidate, plus room for a retry) at the price
+   * card must fit under the batch limit and its group's limit, counting what is booked and what the
+   * thumbnails under way have reserved. Admitted, it reserves that much until it finishes.
+   */
+  admit(id: string, phase: 'draft' | 'reroll', metadata: Record<string, MetadataValue> | undefined): Admission {
+    const calls = (phase === 'draft' ? this.input.options.candidates : 1) + RETRY_ALLOWANCE_CALLS;
+    const micros = calls * this.perCallMicros(phase);
+    const group = budgetGroupOf(this.input.budget, metadata);
+    const groupPurse = group === undefined ? undefined : this.groupPurse(group);
+    if (!this.purse.fits(micros)) {
+      return {
+        ok: false,
+        scope: 'batch',
+        waitable: this.purse.reserved > 0,
+        reason:
+          `the batch limit of ${formatUsd(this.purse.limit!, 2)} is reached: ${formatUsd(this.carry.totals.costMicros)} ` +
+          `spent, ${formatUsd(this.purse.reserved)} under way, ${formatUsd(micros)} needed for the next thumbnail`,
+      };
+    }
+    if (groupPurse && !groupPurse.fits(micros)) {
+      return {
+        ok: false,
+        scope: 'group',
+        waitable: groupPurse.reserved > 0,
+        reason: `the ${this.input.budget!.key} "${group}" limit of ${formatUsd(groupPurse.limit!, 2)} is reached`,
+      };
+    }
+    if (this.purse.limit === undefined && !groupPurse) return { ok: true };
+    this.purse.reserve(micros);
+    groupPurse?.reserve(micros);
+    this.reservations.set(`${phase}/${id}`, { micros, ...(group !== undefined && groupPurse ? { group } : {}) });
+    return { ok: true, allowanceMicros: micros };
+  }
+
+  /** A thumbnail finished: its reservation gives way to what it actually booked. */
+  private settleReservation(phase: 'draft' | 'reroll', id: string, bookedMicros: number): void {
+    const r = this.reservations.get(`${phase}/${id}`);
+    if (!r) return;
+    this.reservations.delete(`${phase}/${id}`);
+    this.purse.release(r.micros);
+    if (r.group !== undefined) {
+      this.groupPurses.get(r.group)?.release(r.micros);
+      this.carry.groupSpend[r.group] = (this.carry.groupSpend[r.group] ?? 0) + bookedMicros;
+    }
+  }
+
+  /** Why the budget stopped the batch, once it did. */
+  get budgetStop(): string | undefined {
+    return this.carry.budgetStop;
+  }
+
+  /** Nothing new starts; what is under way finishes, and what was drafted is delivered. */
+  stopForBudget(reason: string): void {
+    this.carry.budgetStop ??= boundedMessage(reason, MAX_REASON_CHARS);
+  }
+
+  /**
+   * A thumbnail over its group's limit is not started: a draft is listed as failed with the reason; a
+   * re-roll leaves the draft standing, which its decision says.
+   */
+  skipForBudget(id: string, phase: 'draft' | 'reroll', reason: string, draftScore?: number): void {
+    this.carry.budgetSkipped += 1;
+    if (phase === 'draft') {
+      this.recordFailure(id, 'BudgetExhausted', `not started: ${reason}`);
+      return;
+    }
+    const c = this.carry;
+    const decision = { id, draftScore: draftScore ?? Number.NaN, winner: 'draft' as const };
+    if (c.rerolls.length < DECISIONS_LISTED_MAX) {
+      c.rerolls.push({
+        ...decision,
+        reason: boundedMessage(`re-roll not started: ${reason}; the draft stands`, MAX_REASON_CHARS),
+      });
+    }
+  }
+
+  /** Why a new batch limit cannot be taken, or undefined (the `setBudget` update's validator). */
+  budgetUpdateProblem(maxUsd: unknown): string | undefined {
+    if (
+      typeof maxUsd !== 'number' ||
+      !Number.isFinite(maxUsd) ||
+      maxUsd <= 0 ||
+      usdToMicros(maxUsd) > MAX_BUDGET_MICROS
+    ) {
+      return `maxUsd must be a number of US dollars above 0 and at most 1000000, got ${JSON.stringify(maxUsd)}`;
+    }
+    if (this.carry.budgetStop) return `the batch already stopped on its budget (${this.carry.budgetStop})`;
+    if (this.stage !== 'drafting' && this.stage !== 'rerolling') {
+      return `the batch is ${this.stage}: it starts no more provider calls`;
+    }
+    const committed = this.purse.committed;
+    if (usdToMicros(maxUsd) < committed) {
+      return (
+        `$${maxUsd} is below what is already committed: ${formatUsd(this.carry.totals.costMicros)} spent and ` +
+        `${formatUsd(this.purse.reserved)} under way (at least ${formatUsd(committed)})`
+      );
+    }
+    return undefined;
+  }
+
+  /** Takes a new batch limit (validated by {@link budgetUpdateProblem}) and answers with the headroom. */
+  setBudget(maxUsd: number): BudgetAnswer {
+    this.carry.budgetMicros = usdToMicros(maxUsd);
+    this.purse.setLimit(this.carry.budgetMicros);
+    return this.budgetAnswer();
+  }
+
+  private budgetAnswer(): BudgetAnswer {
+    const limit = this.carry.budgetMicros ?? 0;
+    return {
+      maxUsd: microsToUsd(limit),
+      spentUsd: microsToUsd(this.carry.totals.costMicros),
+      inFlightUsd: microsToUsd(this.purse.reserved),
+      headroomUsd: microsToUsd(Math.max(0, limit - this.purse.committed)),
+    };
+  }
+
+  /** The callback's delivery, shown in the UI's details and kept in the result. */
+  noteNotification(outcome: NotificationOutcome): void {
+    this.notification = outcome;
+  }
+
+  /** The completion callback's body. */
+  completion(status: CompletionStatus, finishedAt: Date, outputDir?: string, reason?: string): CompletionSummary {
+    const c = this.carry;
+    const cost = this.cost();
+    return {
+      event: 'thumbgate.batch.finished',
+      batchId: this.input.batchId,
+      workflowId: this.input.batchId,
+      status,
+      ...(reason !== undefined ? { reason: boundedMessage(reason, MAX_REASON_CHARS) } : {}),
+      thumbnails: this.input.thumbnails,
+      succeeded: c.drafted,
+      failed: c.failed.length + c.failedUnlisted,
+      rerolled: c.rerolled,
+      rerollWins: c.rerollWins,
+      spendMicros: c.totals.costMicros,
+      spendUsd: microsToUsd(c.totals.costMicros),
+      costPerUsableUsd: microsToUsd(cost.costPerUsableMicros),
+      ...(outputDir !== undefined ? { outputDir } : {}),
+      finishedAt: finishedAt.toISOString(),
+    };
+  }
+
   /** The state the next run starts from. */
   nextRun(): BatchWorkflowInput {
     return { ...this.input, carry: { ...this.carry, runs: this.carry.runs + 1 } };
@@ -299,6 +514,7 @@ export class BatchState {
       rerolled: c.rerolled,
       inFlight,
       spendMicros: c.totals.costMicros,
+      ...(c.budgetMicros !== undefined ? { budgetMicros: c.budgetMicros, committedMicros: this.purse.committed } : {}),
       run: c.runs,
     };
   }
@@ -309,7 +525,17 @@ export class BatchState {
     return [
       `**${p.stage}** — ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
         `${p.rerolled}/${p.rerollTarget} re-rolled`,
-      `spend ${formatUsd(p.spendMicros)} (run ${p.run})`,
+      `spend ${formatUsd(p.spendMicros)}` +
+        (p.budgetMicros !== undefined ? ` of a ${formatUsd(p.budgetMicros, 2)} limit` : '') +
+        ` (run ${p.run})`,
+      ...(this.carry.budgetStop ? [`stopped by budget: ${this.carry.budgetStop}`] : []),
+      ...(this.notification
+        ? [
+            this.notification.delivered
+              ? `callback delivered (HTTP ${this.notification.status})`
+              : `callback not delivered: ${this.notification.error}`,
+          ]
+        : []),
     ].join('\n\n');
   }
 
@@ -358,10 +584,12 @@ export class BatchState {
     };
   }
 
-  result(outputDir: string): BatchResult {
+  result(outputDir: string, notification?: NotificationOutcome): BatchResult {
     const c = this.carry;
     return {
       batchId: this.input.batchId,
+      status: c.budgetStop ? 'budget-stopped' : 'done',
+      ...(c.budgetStop ? { budgetStop: c.budgetStop } : {}),
       thumbnails: this.input.thumbnails,
       succeeded: c.drafted,
       failed: c.failed,
@@ -371,6 +599,7 @@ export class BatchState {
       rerolls: c.rerolls,
       cost: this.cost(),
       outputDir,
+      ...(notification ? { notification } : {}),
       runs: c.runs,
     };
   }

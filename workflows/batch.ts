@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   continueAsNew,
@@ -13,13 +14,23 @@ import {
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { createGenerateActivities } from '../activities/generate-candidate.js';
 import type { createOutputActivities } from '../activities/outputs/index.js';
-import { costQuery, progressQuery, type BatchResult, type BatchWorkflowInput } from '../shared/batch-workflow.js';
+import {
+  costQuery,
+  progressQuery,
+  setBudgetUpdate,
+  type BatchResult,
+  type BatchWorkflowInput,
+  type SetBudgetInput,
+} from '../shared/batch-workflow.js';
+import type { CompletionStatus, NotificationOutcome } from '../shared/notification.js';
 import { requestForBrief } from '../shared/brief-request.js';
 import { microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import { BatchState, validateBatchInput, type RunWork } from './batch-state.js';
 import { applicationFailureIn } from './failure-chain.js';
+import { notify } from './notify.js';
+import { countRerollDecision } from './metrics.js';
 import { thumbnailWorkflow } from './thumbnail.js';
 
 // --- Activities ---
@@ -70,6 +81,32 @@ async function bookCancelled(state: BatchState, inFlight: Set<Promise<void>>): P
 /** Briefs are read from the stored manifest a page at a time: a page is one bounded activity result. */
 const BRIEF_PAGE = 200;
 
+/**
+ * Admits a thumbnail under the budget. A limit that thumbnails under way hold part of may fit once
+ * they finish (they often cost less than reserved), so it waits for them before deciding. Returns the
+ * thumbnail's allowance (`null`: no limit), or undefined when it must not start: over the batch limit
+ * the batch stops; over its group's limit the brief is skipped.
+ */
+async function admit(
+  state: BatchState,
+  brief: ThumbnailBrief,
+  phase: 'draft' | 'reroll',
+  inFlight: Set<Promise<void>>,
+  draftScore?: number
+): Promise<number | null | undefined> {
+  for (;;) {
+    const admission = state.admit(brief.id, phase, brief.metadata);
+    if (admission.ok) return admission.allowanceMicros ?? null;
+    if (admission.waitable && inFlight.size > 0) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    if (admission.scope === 'batch') state.stopForBudget(admission.reason);
+    else state.skipForBudget(brief.id, phase, admission.reason, draftScore);
+    return undefined;
+  }
+}
+
 function workSize(work: RunWork): number {
   return work.phase === 'drafting' ? work.to - work.from : work.queue.length;
 }
@@ -93,6 +130,7 @@ async function runThumbnail(
   state: BatchState,
   brief: ThumbnailBrief,
   phase: 'draft' | 'reroll',
+  allowanceMicros: number | null,
   draftScore?: number
 ): Promise<void> {
   const { batchId, options } = input;
@@ -113,7 +151,8 @@ async function runThumbnail(
         },
       ],
     });
-    state.record(result, draftScore);
+    const decision = state.record(result, draftScore);
+    if (decision) countRerollDecision(decision.winner === 'reroll');
   } catch (err) {
     if (isCancellation(err)) state.childCancelled(brief.id, phase);
     if (isCancellation(err) || !(err instanceof ChildWorkflowFailure)) throw err;
@@ -136,17 +175,24 @@ async function runWindow(
   const size = workSize(work);
   let page: ThumbnailBrief[] = [];
   let pageStart = 0;
-  for (let i = 0; i < size && !state.stopped; i++) {
+  for (let i = 0; i < size && !state.stopped && !state.budgetStop; i++) {
     if (i >= pageStart + page.length) {
       pageStart = i;
       page = await loadPage(input, work, i, Math.min(BRIEF_PAGE, size - i));
     }
     const brief = page[i - pageStart];
     if (!brief) throw new Error(`the manifest has no brief at position ${i} of this run's work`);
+    const phase = work.phase === 'drafting' ? 'draft' : 'reroll';
+    const draftScore = work.phase === 'rerolling' ? work.queue[i]?.score : undefined;
+    const allowance = await admit(state, brief, phase, inFlight, draftScore);
+    if (allowance === undefined) {
+      finished();
+      continue;
+    }
     const running: Promise<void> = (
       work.phase === 'drafting'
-        ? runThumbnail(input, state, brief, 'draft')
-        : runThumbnail(input, state, brief, 'reroll', work.queue[i]?.score)
+        ? runThumbnail(input, state, brief, 'draft', allowance)
+        : runThumbnail(input, state, brief, 'reroll', allowance, draftScore)
     )
       .then(finished)
       .finally(() => inFlight.delete(running));
@@ -181,6 +227,34 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     ]);
     describe();
   };
+  setHandler(
+    setBudgetUpdate,
+    ({ maxUsd }) => {
+      const answer = state.setBudget(maxUsd);
+      describe();
+      return answer;
+    },
+    {
+      // Refused before it is written to history: a lower limit than what is committed cannot be kept.
+      // Any client can send it: the payload is checked, not trusted to match the type.
+      validator: (update: SetBudgetInput | undefined) => {
+        const problem = state.budgetUpdateProblem((update as Partial<SetBudgetInput> | undefined)?.maxUsd);
+        if (problem) throw new Error(problem);
+      },
+    }
+  );
+  /** The completion callback, when the batch has a URL; its outcome never changes the batch's. */
+  const notifyEnd = async (
+    status: CompletionStatus,
+    outputDir?: string,
+    reason?: string
+  ): Promise<NotificationOutcome | undefined> => {
+    if (!input.notifyUrl) return undefined;
+    const outcome = await notify(input.notifyUrl, state.completion(status, new Date(), outputDir, reason));
+    state.noteNotification(outcome);
+    describe();
+    return outcome;
+  };
   publish();
 
   try {
@@ -194,11 +268,15 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         if (work.phase === 'drafting') throw state.stopped;
         break;
       }
+      // Over the limit: no re-rolls; what was drafted is delivered.
+      if (state.budgetStop) break;
       if (state.completeWork(work)) {
         publish();
         return await continueAsNew<typeof batchWorkflow>(state.nextRun());
       }
       if (work.phase === 'rerolling') break;
+      // Drafting is done and the bottom tenth chosen: the UI and `thumbgate list` show re-rolling now.
+      publish();
     }
 
     state.reconcile(await balance());
@@ -211,18 +289,37 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         rerolls: state.rerollDecisions,
         cost: state.cost(),
         workflowId: workflowInfo().workflowId,
+        ...(state.budgetStop ? { notStartedReason: `not started: ${state.budgetStop}` } : {}),
       },
     ]);
     if (state.stopped) throw state.stopped;
-    state.setStage('done');
+    const status = state.budgetStop ? 'budget-stopped' : 'done';
+    state.setStage(status);
     publish();
-    return state.result(outputDir);
+    const notification = await notifyEnd(status, outputDir);
+    return state.result(outputDir, notification);
   } catch (err) {
     if (isCancellation(err)) {
       await bookCancelled(state, inFlight);
       state.setStage('cancelled');
       publish();
+      await notifyEnd('cancelled', undefined, 'cancelled');
+      throw err;
     }
-    throw err;
+    const failure = err instanceof ApplicationFailure ? err : undefined;
+    // Only a failure ends the workflow (anything else retries the workflow task): notify then, once.
+    if (!failure) throw err;
+    const notification = await notifyEnd('failed', undefined, failure.message);
+    throw notification ? withNotification(failure, notification) : failure;
   }
+}
+
+/** The failure the batch ends with, carrying the callback's delivery in its details. */
+function withNotification(failure: ApplicationFailure, notification: NotificationOutcome): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: failure.message,
+    type: failure.type ?? undefined,
+    nonRetryable: true,
+    details: [...(failure.details ?? []), { notification }],
+  });
 }

@@ -16,7 +16,9 @@ import {
 } from '@temporalio/workflow';
 import type { createGenerateActivities } from '../activities/generate-candidate.js';
 import type { GenerateCandidateInput, GeneratedCandidate, GenerationFailureDetails } from '../shared/generation.js';
+import type { Purse } from '../shared/budget.js';
 import type { BookingContext, Ledger } from '../shared/ledger.js';
+import { formatUsd } from '../shared/price-card.js';
 import { DEFAULT_RETRY_DELAYS, MAX_ATTEMPTS, retryDelayMs } from '../shared/retry.js';
 import { providerTaskQueueFor } from '../shared/task-queues.js';
 
@@ -78,23 +80,45 @@ function attemptFailure(err: unknown): AttemptFailure {
   return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message, nonRetryable: false };
 }
 
+/** The thumbnail's spending limit: every call reserves its price-card cost until it is booked. */
+export interface CallBudget {
+  purse: Purse;
+  perCallMicros: number;
+}
+
 /** One attempt: ask for the candidate, then collect the accepted job until it is delivered. */
 async function attemptCandidate(
   input: GenerateCandidateInput,
   booking: BookingContext,
   ledger: Ledger,
+  budget: CallBudget,
   summary: string
 ): Promise<GeneratedCandidate> {
-  const request = await requestCandidate.executeWithOptions(
-    { summary, taskQueue: providerTaskQueueFor(workflowInfo().taskQueue) },
-    [input]
-  );
+  const { purse, perCallMicros } = budget;
+  if (!purse.reserve(perCallMicros)) {
+    throw new CandidateFailedError(
+      'BudgetExhausted',
+      `not started: the thumbnail's allowance of ${formatUsd(purse.limit ?? 0)} would be passed ` +
+        `(${formatUsd(purse.committed)} committed)`,
+      input.attempt - 1
+    );
+  }
+  let request;
+  try {
+    request = await requestCandidate.executeWithOptions(
+      { summary, taskQueue: providerTaskQueueFor(workflowInfo().taskQueue) },
+      [input]
+    );
+  } finally {
+    // The answer is booked right below (or, for a failure, by the caller): the reservation gives way.
+    purse.release(perCallMicros);
+  }
   if (request.kind === 'stored') {
     ledger.book(request.candidate.billed, booking, 'image');
     return request.candidate;
   }
   // Paid from acceptance: booked now (an estimate, no image yet) and settled when collected.
-  ledger.book(request.billed, booking, 'unusable');
+  ledger.book(request.billed, booking, 'unusable', { estimate: true });
   for (let round = 1; ; round++) {
     const collected = await collectCandidate.executeWithOptions({ summary: `${summary}: collect` }, [
       { ...input, requestId: request.requestId },
@@ -118,6 +142,7 @@ async function attemptCandidate(
 export async function generateWithRetries(
   input: Omit<GenerateCandidateInput, 'attempt'>,
   ledger: Ledger,
+  budget: CallBudget,
   summary: string
 ): Promise<GeneratedCandidate> {
   const slot = { thumbnailId: input.thumbnailId, phase: input.phase, candidateIndex: input.candidateIndex };
@@ -128,6 +153,7 @@ export async function generateWithRetries(
         { ...input, attempt },
         booking,
         ledger,
+        budget,
         attempt > 1 ? `${summary} (attempt ${attempt})` : summary
       );
     } catch (err) {

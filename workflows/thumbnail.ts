@@ -2,7 +2,9 @@ import { CancellationScope, isCancellation, proxyActivities, setHandler, workflo
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { createScoringActivities } from '../activities/scoring/index.js';
 import type { GeneratedCandidate } from '../shared/generation.js';
+import { Purse } from '../shared/budget.js';
 import { Ledger } from '../shared/ledger.js';
+import { PRICE_CARD, expectedCostMicros } from '../shared/price-card.js';
 import { seedFor } from '../shared/seeds.js';
 import { scoringTaskQueueFor } from '../shared/task-queues.js';
 import { MAX_REASON_CHARS, boundedMessage, failure } from '../shared/failures.js';
@@ -15,6 +17,7 @@ import {
   type ThumbnailWorkflowResult,
 } from '../shared/thumbnail-workflow.js';
 import { applicationFailureIn } from './failure-chain.js';
+import { countSpend, countThumbnailCancelled, countThumbnailResult } from './metrics.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
 
 const { saveThumbnailResult, loadPriorLedger } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
@@ -51,7 +54,8 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
   // A restarted batch continues the ledger of the run that failed, so calls that run paid for
   // (including billed-but-unusable ones) stay counted exactly once.
   const prior = await loadPriorLedger.executeWithOptions({ summary: `earlier ledger of ${thumbnailId}` }, [slot]);
-  const ledger = new Ledger(prior);
+  // Each call's spend is counted once, when its amount is final (shared/ledger.ts).
+  const ledger = new Ledger(prior, countSpend);
   setHandler(thumbnailCostQuery, () => ({ thumbnailId, entries: ledger.list(), totals: ledger.totals }));
 
   const generated: GeneratedCandidate[] = [];
@@ -73,7 +77,11 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
   } catch (err) {
     // Cancelled while generating, scoring or saving: keep what was paid for (the batch books it from
     // the store, and a restarted batch continues it), then stop as asked.
-    if (isCancellation(err)) await CancellationScope.nonCancellable(() => save(failed('Cancelled', 'cancelled')));
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => save(failed('Cancelled', 'cancelled')));
+      ledger.closeEstimates();
+      countThumbnailCancelled(phase);
+    }
     throw err;
   }
   try {
@@ -81,8 +89,10 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
     await CancellationScope.nonCancellable(() => save(result));
   } catch (err) {
     // The batch still books the ledger; without its record the thumbnail cannot be delivered.
-    return failed('ResultNotStored', `the ${phase} result could not be stored: ${messageOf(err)}`);
+    result = failed('ResultNotStored', `the ${phase} result could not be stored: ${messageOf(err)}`);
   }
+  ledger.closeEstimates();
+  countThumbnailResult(result);
   return result;
 }
 
@@ -96,6 +106,13 @@ async function makeThumbnail(
   failed: (type: string, reason: string) => ThumbnailWorkflowResult
 ): Promise<ThumbnailWorkflowResult> {
   const { batchId, thumbnailId, phase, request } = input;
+  // The allowance covers this run's calls: what an earlier run of a restarted batch paid was already
+  // committed then.
+  const priorMicros = ledger.totals.costMicros;
+  const budget = {
+    purse: new Purse(input.allowanceMicros, () => ledger.totals.costMicros - priorMicros),
+    perCallMicros: expectedCostMicros(request.model, PRICE_CARD[request.model].steps ? request.steps : undefined),
+  };
   // allSettled, not all: on a cancel every candidate's call under way is answered (and booked) first.
   const settled = await Promise.allSettled(
     Array.from({ length: input.candidates }, async (_, candidateIndex) => {
@@ -105,6 +122,7 @@ async function makeThumbnail(
           await generateWithRetries(
             { batchId, thumbnailId, phase, candidateIndex, params: { ...request, seed } },
             ledger,
+            budget,
             `${thumbnailId} ${phase} ${candidateIndex + 1}/${input.candidates} on ${request.model}`
           )
         );

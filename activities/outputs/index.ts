@@ -66,6 +66,8 @@ export interface WriteBatchOutputsInput {
   rerolls: RerollDecision[];
   cost: BatchCost;
   workflowId: string;
+  /** Why briefs without a draft result were never started (a budget stop); absent: they did not finish. */
+  notStartedReason?: string;
 }
 
 export interface WriteBatchOutputsResult {
@@ -235,7 +237,7 @@ export function createOutputActivities(deps: OutputDeps) {
           // re-roll was billed and belongs in the ledger.
           store.getRecord<ThumbnailWorkflowResult>(namespace, resultKey(brief.id, 'reroll')),
         ]);
-        const outcome = decideOutcome(brief, draft, reroll, decisions.get(brief.id));
+        const outcome = decideOutcome(brief, draft, reroll, decisions.get(brief.id), input.notStartedReason);
         const withTile = i < SHEET_MAX_ROWS;
         const tiles = await writeImages(outcome, { outputDir, previewDir }, previews, withTile);
 

@@ -100,7 +100,8 @@ export function decideOutcome(
   brief: ThumbnailBrief,
   draft: ThumbnailWorkflowResult | undefined,
   reroll: ThumbnailWorkflowResult | undefined,
-  listed: RerollDecision | undefined
+  listed: RerollDecision | undefined,
+  notStartedReason?: string
 ): ThumbnailOutcome {
   const decision = listed ?? derivedDecision(brief.id, draft, reroll);
   const draftCost = phaseCost(draft);
@@ -125,7 +126,7 @@ export function decideOutcome(
 
   const draftBest = draft ? bestIndex(draft) : undefined;
   if (!draft) {
-    outcome.reason = 'no draft result was recorded (the thumbnail workflow did not finish)';
+    outcome.reason = notStartedReason ?? 'no draft result was recorded (the thumbnail workflow did not finish)';
     return outcome;
   }
   if (draftBest === undefined) {

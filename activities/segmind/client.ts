@@ -45,6 +45,18 @@ export interface SegmindClientOptions {
   exchangeTimeoutMs?: number;
   /** Image bodies longer than this are cut off and refused (ProviderBadImage). Default 25 MiB. */
   maxBodyBytes?: number;
+  /** Told of every HTTP exchange once its answer's headers arrive, or it failed without one (metrics). */
+  onExchange?: (exchange: ProviderExchange) => void;
+}
+
+/** One HTTP exchange with the provider, as {@link SegmindClientOptions.onExchange} is told of it. */
+export interface ProviderExchange {
+  /** Undefined for calls about no model (the balance). */
+  model: FluxModel | undefined;
+  /** The HTTP status; undefined when no answer arrived (refused, reset, timed out, cancelled). */
+  status: number | undefined;
+  /** From sending the request to its answer's headers (or to the failure). */
+  seconds: number;
 }
 
 export interface GeneratedImage {
@@ -219,9 +231,10 @@ async function readText(body: Body, signal: AbortSignal): Promise<string> {
   }
 }
 
-/** One HTTP exchange's signals: the caller's and the total deadline, combined for undici. */
+/** One HTTP exchange: its model (for metrics) and signals, the caller's and the total deadline combined for undici. */
 interface Exchange {
   label: string;
+  model: FluxModel | undefined;
   signal: AbortSignal;
   caller?: AbortSignal;
   deadline: AbortSignal;
@@ -245,6 +258,7 @@ export class SegmindClient {
   private readonly bodyTimeoutMs: number;
   private readonly exchangeTimeoutMs: number;
   private readonly maxBodyBytes: number;
+  private readonly onExchange: ((exchange: ProviderExchange) => void) | undefined;
 
   constructor(options: SegmindClientOptions) {
     if (!options.apiKey) throw new Error('SegmindClient needs an API key (SEGMIND_API_KEY in the worker environment)');
@@ -256,6 +270,7 @@ export class SegmindClient {
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
     this.exchangeTimeoutMs = options.exchangeTimeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.onExchange = options.onExchange;
   }
 
   /** Keeps the key out of anything that leaves this class. */
@@ -280,7 +295,12 @@ export class SegmindClient {
   }
 
   /** Runs one HTTP exchange under the total deadline combined with the caller's signal. */
-  private async exchange<T>(label: string, caller: AbortSignal | undefined, run: (ex: Exchange) => Promise<T>) {
+  private async exchange<T>(
+    model: FluxModel | undefined,
+    label: string,
+    caller: AbortSignal | undefined,
+    run: (ex: Exchange) => Promise<T>
+  ) {
     const deadline = new AbortController();
     const timer = setTimeout(
       () => deadline.abort(new Error(`${label} exceeded ${this.exchangeTimeoutMs} ms`)),
@@ -288,7 +308,7 @@ export class SegmindClient {
     );
     const signal = caller ? AbortSignal.any([caller, deadline.signal]) : deadline.signal;
     try {
-      return await run({ label, signal, caller, deadline: deadline.signal });
+      return await run({ label, model, signal, caller, deadline: deadline.signal });
     } finally {
       clearTimeout(timer);
     }
@@ -305,8 +325,17 @@ export class SegmindClient {
     billed?: BilledCall
   ): Promise<Dispatcher.ResponseData> {
     const sameOrigin = new URL(url).origin === this.baseOrigin;
+    const started = performance.now();
+    const tell = (status: number | undefined): void => {
+      try {
+        this.onExchange?.({ model: ex.model, status, seconds: (performance.now() - started) / 1000 });
+      } catch {
+        // A metric must never cost an answer the provider may have charged for.
+      }
+    };
+    let res: Dispatcher.ResponseData;
     try {
-      return await request(url, {
+      res = await request(url, {
         method: init.method,
         headers: {
           ...(sameOrigin ? { 'x-api-key': this.apiKey } : {}),
@@ -320,8 +349,11 @@ export class SegmindClient {
         bodyTimeout: this.bodyTimeoutMs,
       });
     } catch (err) {
+      tell(undefined);
       throw this.transportError(ex, err, billed);
     }
+    tell(res.statusCode);
+    return res;
   }
 
   /** A non-2xx answer from the API, mapped by status (the body tells 406s apart). */
@@ -375,7 +407,7 @@ export class SegmindClient {
   async generate(params: GenerationParams, signal?: AbortSignal): Promise<GeneratedImage> {
     const { model } = params;
     const body = this.validBody(params);
-    return this.exchange(`Segmind ${model}`, signal, async (ex) => {
+    return this.exchange(model, `Segmind ${model}`, signal, async (ex) => {
       const res = await this.send(ex, `${this.baseUrl}/v1/${model}`, {
         method: 'POST',
         body: JSON.stringify(body),
@@ -402,7 +434,7 @@ export class SegmindClient {
 
   /** `GET {base}/v1/get-user-credits`: the account's balance in micro-dollars (for reconciliation). */
   async credits(signal?: AbortSignal): Promise<number> {
-    return this.exchange('Segmind credits', signal, async (ex) => {
+    return this.exchange(undefined, 'Segmind credits', signal, async (ex) => {
       const res = await this.send(ex, `${this.baseUrl}/v1/get-user-credits`, {
         method: 'GET',
         accept: 'application/json',
@@ -422,7 +454,7 @@ export class SegmindClient {
   async submit(params: GenerationParams, signal?: AbortSignal): Promise<SubmittedJob> {
     const { model } = params;
     const body = this.validBody(params);
-    return this.exchange(`Segmind ${model} submit`, signal, async (ex) => {
+    return this.exchange(model, `Segmind ${model} submit`, signal, async (ex) => {
       const res = await this.send(ex, `${this.baseUrl}/v2/${model}`, {
         method: 'POST',
         body: JSON.stringify(body),
@@ -446,7 +478,7 @@ export class SegmindClient {
   /** `GET {base}/v2/requests/{id}/status`. */
   async status(model: FluxModel, requestId: string, signal?: AbortSignal): Promise<JobStatus> {
     const label = `Segmind ${model} job ${requestId} status`;
-    return this.exchange(label, signal, async (ex) => {
+    return this.exchange(model, label, signal, async (ex) => {
       const res = await this.send(ex, `${this.jobUrl(requestId)}/status`, {
         method: 'GET',
         accept: 'application/json',
@@ -487,7 +519,7 @@ export class SegmindClient {
       basis: 'price-card',
     };
     const label = `Segmind ${model} job ${requestId}`;
-    const output = await this.exchange(`${label} result`, signal, async (ex) => {
+    const output = await this.exchange(model, `${label} result`, signal, async (ex) => {
       const res = await this.send(ex, this.jobUrl(requestId), { method: 'GET', accept: 'application/json' }, billed);
       if (res.statusCode === 404 || res.statusCode === 410) throw await this.expiredError(ex, res, billed);
       if (res.statusCode === 422) {
@@ -525,7 +557,7 @@ export class SegmindClient {
         billed,
       });
     }
-    return this.exchange(`${label} media`, signal, async (ex) => {
+    return this.exchange(model, `${label} media`, signal, async (ex) => {
       const res = await this.send(ex, url.href, { method: 'GET', accept: 'image/*' }, billed);
       if (res.statusCode !== 200) {
         // An object store: 404 NoSuchKey (deleted after the retention, or never there), 403 for an

@@ -6,14 +6,16 @@ import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '..
 import { connectTemporal, uiLink } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { formatResult } from '../format-cost.js';
-import { ManifestError, loadManifest } from '../manifest/index.js';
+import { ManifestError, loadManifest } from '../../common/manifest/index.js';
 import { batchOptionsFromFlags, batchOptionFlags } from '../options-flags.js';
 import type { Output } from '../output.js';
+import { runFlags, runFlagsUsage, runSettingsFromFlags } from '../run-flags.js';
 
 export const startUsage = `thumbgate start --manifest FILE [--batch-id ID] [--wait] [--json]
   [--candidates N] [--draft-model M] [--draft-steps N] [--reroll-model M]
   [--reroll-fraction F] [--max-in-flight N] [--size WxH]
-  [--max-consecutive-unusable N] [--max-unusable-share F]`;
+  [--max-consecutive-unusable N] [--max-unusable-share F]
+  ${runFlagsUsage}`;
 
 /** Validates everything first; only a fully valid manifest and options start (or attach to) a batch. */
 export async function start(argv: string[], out: Output): Promise<ExitCode> {
@@ -25,10 +27,12 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       ...batchOptionFlags,
+      ...runFlags,
     },
   });
   if (!values.manifest) throw new CliError(EXIT.invalidInput, `--manifest FILE is required\nusage: ${startUsage}`);
   const options = batchOptionsFromFlags(values);
+  const settings = await runSettingsFromFlags(values);
   let briefs;
   try {
     briefs = await loadManifest(values.manifest, options);
@@ -46,6 +50,7 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
       batchId,
       briefs,
       options,
+      ...settings,
       taskQueue: process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
     });
     const link = uiLink(temporal.namespace, batchId);

@@ -56,6 +56,8 @@ export const HISTORY_FIXTURES = join(projectRoot, 'test', 'fixtures', 'histories
 export const TEST_API_KEY = 'thumbgate-test-key-do-not-log';
 
 export interface PipelineOptions {
+  /** A Temporal frontend of the test's own (host:port); defaults to the suite's server. */
+  address?: string;
   emulator?: EmulatorOptions;
   /** The key the worker sends; defaults to one the emulator accepts. */
   apiKey?: string;
@@ -73,6 +75,8 @@ export interface PipelineOptions {
   providerRpm?: number;
   /** Stand-ins for some generation-worker activities. */
   activityOverrides?: WorkerDeps['activityOverrides'];
+  /** Signs completion callbacks (THUMBGATE_WEBHOOK_SECRET in production). */
+  webhookSecret?: string;
 }
 
 export interface Pipeline {
@@ -86,7 +90,7 @@ export interface Pipeline {
 }
 
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const address = options.address ?? process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test`');
   const workflowBundleReady = workflowBundle();
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address });
@@ -115,6 +119,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ...(options.activityOverrides ? { activityOverrides: options.activityOverrides } : {}),
       transport: options.transport ?? 'v2',
       ...(options.providerRpm ? { providerRpm: options.providerRpm } : {}),
+      ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
       pollIntervalMs: 100,
     })),
   ];

@@ -28,6 +28,8 @@ export interface WorkerProcessOptions {
   startTimeoutMs?: number;
   /** Extra environment. */
   env?: Record<string, string>;
+  /** Extra command-line flags, e.g. `['--metrics-port', '9464']`. */
+  args?: string[];
 }
 
 export interface WorkerProcess {
@@ -71,7 +73,7 @@ function workerEnv(o: WorkerProcessOptions): NodeJS.ProcessEnv {
 
 /** Starts a worker process and resolves once it prints its `thumbgate worker (…)` start line. */
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
-  const args = ['--import', 'tsx', 'worker/main.ts'];
+  const args = ['--import', 'tsx', 'worker/main.ts', ...(o.args ?? [])];
   if (o.roles.includes('scoring')) {
     args.push(
       '--clip-model',

@@ -1,3 +1,3 @@
-export { ManifestError, type ManifestProblem } from './errors.js';
+export { ManifestError, ManifestUnreadableError, type ManifestProblem } from './errors.js';
 export { detectFormat, parseManifest } from './parse.js';
 export { loadManifest } from './load.js';

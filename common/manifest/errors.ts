@@ -34,3 +34,10 @@ export class ManifestError extends Error {
     this.problems = sorted;
   }
 }
+
+/**
+ * The manifest file could not be read at all (missing, a directory, no permission), as opposed to read
+ * and found wrong: a scheduled batch reports the first as `ManifestUnavailable`, the second as
+ * `InvalidManifest`.
+ */
+export class ManifestUnreadableError extends ManifestError {}

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { BatchOptions } from '../../shared/batch-options.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import { MAX_MANIFEST_BYTES, decodeManifest, tooLargeMessage } from './decode.js';
-import { ManifestError } from './errors.js';
+import { ManifestError, ManifestUnreadableError } from './errors.js';
 import { parseManifest, type ManifestFormat } from './parse.js';
 
 function readFailure(path: string, error: unknown): string {
@@ -58,7 +58,7 @@ export async function loadManifest(
   try {
     bytes = await readBounded(path);
   } catch (error) {
-    throw new ManifestError(path, [{ message: readFailure(path, error) }]);
+    throw new ManifestUnreadableError(path, [{ message: readFailure(path, error) }]);
   }
   if (!Buffer.isBuffer(bytes)) throw new ManifestError(path, [{ message: tooLargeMessage(bytes.tooLarge) }]);
   const decoded = decodeManifest(bytes);

@@ -1,0 +1,62 @@
+/**
+ * A schedule's manifest, read when the schedule fires: the same reading and validation as
+ * `thumbgate start` (common/manifest/), then stored the same way (common/stored-manifest.ts), so a
+ * scheduled batch is indistinguishable from one started by hand with that file. Nothing here calls the
+ * provider: a missing or invalid manifest fails before the batch exists, so it costs nothing.
+ */
+import type { BlobStore } from '../common/blob-store.js';
+import { ManifestError, ManifestUnreadableError, loadManifest } from '../common/manifest/index.js';
+import {
+  batchIdentity,
+  manifestBytes,
+  storeManifest,
+  tooManyBriefsProblem,
+  type BatchIdentity,
+} from '../common/stored-manifest.js';
+import type { BatchOptions } from '../shared/batch-options.js';
+import type { BlobRef } from '../shared/blob-ref.js';
+import { failure } from '../shared/failures.js';
+
+export interface LoadScheduledManifestInput {
+  /** Absolute path on this worker's filesystem (the schedule's template with the date filled in). */
+  path: string;
+  /** Options the briefs are validated against (e.g. the default size for briefs that give none). */
+  options: BatchOptions;
+}
+
+export interface ScheduledManifest {
+  manifest: BlobRef;
+  thumbnails: number;
+  /** Kept in the batch's memo, as `thumbgate start` keeps it. */
+  identity: BatchIdentity;
+}
+
+export function createScheduledManifestActivities({ store }: { store: BlobStore }) {
+  /**
+   * Fails non-retryably with `ManifestUnavailable` when the file cannot be read (the same file would
+   * still be missing on the next attempt) and `InvalidManifest` with every line and field at fault;
+   * store hiccups are thrown as they are, for the activity's retry policy.
+   */
+  async function loadScheduledManifest({ path, options }: LoadScheduledManifestInput): Promise<ScheduledManifest> {
+    let briefs;
+    try {
+      briefs = await loadManifest(path, options);
+    } catch (err) {
+      if (err instanceof ManifestUnreadableError) {
+        throw failure('ManifestUnavailable', err.problems.map((p) => p.message).join('; '));
+      }
+      if (err instanceof ManifestError) throw failure('InvalidManifest', err.message);
+      throw err;
+    }
+    const tooMany = tooManyBriefsProblem(briefs.length);
+    if (tooMany) throw failure('InvalidManifest', `${path}: ${tooMany}`);
+    const bytes = manifestBytes(briefs);
+    return {
+      manifest: await storeManifest(store, bytes),
+      thumbnails: briefs.length,
+      identity: batchIdentity(bytes, options),
+    };
+  }
+
+  return { loadScheduledManifest };
+}

@@ -1,0 +1,58 @@
+/**
+ * How a validated manifest is handed to a batch: stored as JSON lines of its briefs and passed by
+ * reference, with the identity (manifest and options hashes) the batch keeps in its memo. The CLI's
+ * `start` and a schedule's manifest activity both go through here, so the same briefs and options
+ * always make the same blob and the same identity.
+ */
+import { createHash } from 'node:crypto';
+import type { BatchOptions } from '../shared/batch-options.js';
+import type { BlobRef } from '../shared/blob-ref.js';
+import { MAX_BATCH_THUMBNAILS } from '../shared/batch-workflow.js';
+import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import type { BlobStore } from './blob-store.js';
+
+/**
+ * What a batch was started from, kept in its workflow memo: the sha256 of the stored manifest (the
+ * validated briefs as JSON lines) and a hash of its options. A batch id that already names a batch is
+ * only reused for the same manifest and options.
+ */
+export interface BatchIdentity {
+  manifestSha256: string;
+  optionsHash: string;
+}
+
+/** JSON with object keys sorted, so equal options always hash the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        )
+      : v
+  );
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The message for a manifest with more briefs than a batch holds, or undefined. */
+export function tooManyBriefsProblem(count: number): string | undefined {
+  return count > MAX_BATCH_THUMBNAILS
+    ? `the manifest has ${count} briefs; a batch holds at most ${MAX_BATCH_THUMBNAILS} — split it into several batches`
+    : undefined;
+}
+
+/** The stored form of a manifest: one validated brief per JSON line. */
+export function manifestBytes(briefs: readonly ThumbnailBrief[]): Buffer {
+  return Buffer.from(briefs.map((b) => JSON.stringify(b)).join('\n') + '\n');
+}
+
+export function batchIdentity(manifest: Uint8Array, options: BatchOptions): BatchIdentity {
+  return { manifestSha256: sha256Hex(manifest), optionsHash: sha256Hex(canonicalJson(options)) };
+}
+
+/** Stores {@link manifestBytes}; the batch workflow reads it a page at a time by this reference. */
+export function storeManifest(store: BlobStore, manifest: Uint8Array): Promise<BlobRef> {
+  return store.put(manifest, 'application/x-ndjson');
+}

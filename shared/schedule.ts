@@ -1,0 +1,143 @@
+/**
+ * A thumbgate schedule (a Temporal Schedule whose action starts `scheduledBatchWorkflow`): its input and
+ * the rules that turn a fire time into the day's manifest path and batch id. Sandbox-safe: the CLI checks
+ * a schedule with these rules before creating it, and the workflow applies them when it fires.
+ */
+import { validateBatchOptions, type BatchOptions } from './batch-options.js';
+import { budgetProblems, type BatchBudget } from './budget.js';
+import { notifyUrlProblem } from './notification.js';
+import { isSafeId, SAFE_ID_RULE } from './thumbnail-brief.js';
+import { integerProblem, invalidParameter } from './validation.js';
+
+export interface ScheduledBatchInput {
+  scheduleId: string;
+  /**
+   * Absolute path of the manifest on the workers' filesystem, read when the schedule fires; `{date}`
+   * becomes the fire date (YYYY-MM-DD) in `timezone`.
+   */
+  manifestTemplate: string;
+  /** IANA time zone of the cron expression, the `{date}` and the batch id. */
+  timezone: string;
+  options: BatchOptions;
+  budget?: BatchBudget;
+  notifyUrl?: string;
+  thumbnailsPerRun?: number;
+}
+
+/** What one firing works on. */
+export interface ScheduledRun {
+  /** The fire date in the schedule's time zone, YYYY-MM-DD. */
+  date: string;
+  /** `${scheduleId}-${YYYYMMDD}-${HHmm}` in the schedule's time zone. */
+  batchId: string;
+  manifestPath: string;
+}
+
+const PLACEHOLDERS = ['date'] as const;
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+
+/** `-YYYYMMDD-HHmm`: a schedule id leaves room for it within a batch id's 100 characters. */
+const BATCH_ID_SUFFIX_CHARS = 14;
+export const MAX_SCHEDULE_ID_CHARS = 100 - BATCH_ID_SUFFIX_CHARS;
+
+/** Why `id` cannot name a schedule (it becomes the prefix of every batch id it starts), or undefined. */
+export function scheduleIdProblem(field: string, id: unknown): string | undefined {
+  if (!isSafeId(id) || id.length > MAX_SCHEDULE_ID_CHARS) {
+    return invalidParameter(
+      field,
+      `${SAFE_ID_RULE}; at most ${MAX_SCHEDULE_ID_CHARS} characters here, as its batch ids add -YYYYMMDD-HHmm`,
+      id
+    );
+  }
+  return undefined;
+}
+
+/**
+ * An unknown `{placeholder}` in a manifest template, or undefined. A template without one is fine
+ * (every firing reads the same file); a typo such as `{data}` would make every firing miss its file.
+ */
+export function templateProblem(field: string, template: string): string | undefined {
+  for (const [, name] of template.matchAll(PLACEHOLDER)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
+      return (
+        `${field} has an unknown placeholder {${name}}: the one placeholder is {date} (the fire date, YYYY-MM-DD, ` +
+        `in the schedule's time zone), e.g. 'briefs/{date}.jsonl'`
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why `timezone` is not an IANA time zone name Intl knows, or undefined. Offsets such as `+05:30` are
+ * refused: the Temporal server takes zone names only (and a zone keeps daylight saving right).
+ */
+export function timezoneProblem(field: string, timezone: unknown): string | undefined {
+  const fix = 'use an IANA time zone name such as Asia/Kolkata, Europe/London or UTC';
+  if (typeof timezone !== 'string' || timezone === '' || /^[+-]/.test(timezone)) {
+    return `${invalidParameter(field, 'an IANA time zone name', timezone)} — ${fix}`;
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    return `${field} ${JSON.stringify(timezone)} is not a known time zone — ${fix}`;
+  }
+  // Intl ignores case, the server's zone files do not; every part of a tz database name is capitalised.
+  if (timezone.split('/').some((part) => !/^[A-Z]/.test(part))) {
+    const capitalised = timezone.replace(/(^|[/_-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+    return `${field} ${JSON.stringify(timezone)} must be spelled as in the tz database, e.g. ${JSON.stringify(capitalised)}`;
+  }
+  return undefined;
+}
+
+/** A path the worker can read wherever it runs: POSIX `/…` or Windows `C:\…`. */
+function isAbsolutePath(path: string): boolean {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
+}
+
+/** Everything wrong with a scheduled batch's input (any client can create a schedule), naming the field. */
+export function scheduledBatchInputProblems(input: ScheduledBatchInput): string[] {
+  const template = typeof input.manifestTemplate === 'string' ? input.manifestTemplate : '';
+  return [
+    scheduleIdProblem('scheduleId', input.scheduleId),
+    isAbsolutePath(template)
+      ? templateProblem('manifestTemplate', template)
+      : invalidParameter('manifestTemplate', "an absolute path on the workers' filesystem", input.manifestTemplate),
+    timezoneProblem('timezone', input.timezone),
+    ...validateBatchOptions(input.options).map((p) => `options.${p.field}: ${p.message}`),
+    ...budgetProblems(input.budget),
+    input.notifyUrl === undefined ? undefined : notifyUrlProblem('notifyUrl', input.notifyUrl),
+    input.thumbnailsPerRun === undefined
+      ? undefined
+      : integerProblem('thumbnailsPerRun', input.thumbnailsPerRun, { min: 1 }),
+  ].filter((p) => p !== undefined);
+}
+
+/**
+ * The day's manifest path and batch id for a firing at `at`, both from the clock time in the schedule's
+ * time zone: a 06:00 Asia/Kolkata firing is 00:30 UTC, and its `{date}` is the Kolkata date. Pure, so the
+ * workflow may call it: `at` comes from history and Intl's zone rules for a past instant do not change.
+ */
+export function scheduledRun(
+  schedule: Pick<ScheduledBatchInput, 'scheduleId' | 'manifestTemplate' | 'timezone'>,
+  at: Date
+): ScheduledRun {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: schedule.timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    // h23: midnight is 00, never 24.
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  const [year, month, day] = [part('year').padStart(4, '0'), part('month'), part('day')];
+  const date = `${year}-${month}-${day}`;
+  return {
+    date,
+    batchId: `${schedule.scheduleId}-${year}${month}${day}-${part('hour')}${part('minute')}`,
+    manifestPath: schedule.manifestTemplate.split('{date}').join(date),
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * Budgets and completion callbacks on the real pipeline: a batch stops before a provider call would
+ * pass its limit and delivers what it drafted; the limit moves live through the `setBudget` update
+ * (and `thumbgate budget`); per-channel limits skip a channel's briefs; the scheduler hears about the
+ * end through a signed callback, even from a receiver that is down for a while.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { startBatch } from '../client/batch-client.js';
+import { verifyCallback } from '../common/callback-signature.js';
+import type { ResultsLine } from '../activities/outputs/index.js';
+import { resolveBatchOptions } from '../shared/batch-options.js';
+import { progressQuery, setBudgetUpdate } from '../shared/batch-workflow.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type CompletionSummary } from '../shared/notification.js';
+import { expectedCostMicros } from '../shared/price-card.js';
+import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import { startReceiver } from './helpers/callback-receiver.js';
+import { thumbgate } from './helpers/cli-process.js';
+import { startPipeline, type Pipeline } from './helpers/pipeline.js';
+
+const SECRET = 'test-webhook-secret';
+const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 2 });
+/** What one 4-draft thumbnail reserves: five calls (one spare for a retry) at the price card. */
+const RESERVED = 5 * expectedCostMicros('flux-schnell', 4);
+
+const SUBJECTS = ['a chef tossing noodles', 'a hiker at sunrise', 'a cat in sunglasses', 'a drummer mid-solo'];
+
+function briefs(n: number, prefix: string, channel?: (i: number) => string): ThumbnailBrief[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}-${i + 1}`,
+    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, take ${i + 1}`,
+    width: 448,
+    height: 256,
+    ...(channel ? { metadata: { channel: channel(i) } } : {}),
+  }));
+}
+
+/** The verification a receiver does (docs/operations.md shows the same steps in plain Node). */
+function verified(headers: Record<string, string | string[] | undefined>, body: string): boolean {
+  const ts = headers[TIMESTAMP_HEADER];
+  const sig = headers[SIGNATURE_HEADER];
+  return verifyCallback(
+    SECRET,
+    typeof ts === 'string' ? ts : undefined,
+    typeof sig === 'string' ? sig : undefined,
+    body
+  );
+}
+
+async function resultsLines(outputDir: string): Promise<ResultsLine[]> {
+  const text = await readFile(join(outputDir, 'results.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ResultsLine);
+}
+
+describe('budgets and completion callbacks (real server, emulator, tiny CLIP)', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // A slow schnell keeps the first thumbnails under way while the tests move the limit.
+    p = await startPipeline({
+      webhookSecret: SECRET,
+      emulator: { latencyScale: 1, latencySeconds: { 'flux-schnell': 2, 'flux-1.1-pro': 1 }, queueSeconds: 0 },
+    });
+  });
+  afterAll(() => p?.teardown());
+
+  test('a batch stops before its limit, delivers what it drafted, and a signed callback says so', async () => {
+    const receiver = await startReceiver({ dropFirst: 2 });
+    try {
+      const maxMicros = 100_000; // two thumbnails' reservations fit, a third does not
+      const batchId = `budget-stop-${Date.now()}`;
+      const started = await startBatch({
+        client: p.env.client,
+        store: p.store,
+        batchId,
+        briefs: briefs(6, 'b'),
+        options,
+        taskQueue: p.taskQueue,
+        budget: { maxMicros },
+        notifyUrl: receiver.url,
+      });
+      const result = await started.handle.result();
+      expect(result.status).toBe('budget-stopped');
+      expect(result.budgetStop).toMatch(/^the batch limit of \$0\.10 is reached: \$0\.0\d+ spent/);
+      expect(result.succeeded).toBeGreaterThanOrEqual(1);
+      expect(result.succeeded).toBeLessThan(6);
+      // Never over the limit, and nothing paid that the ledger does not know.
+      expect(result.cost.totals.costMicros).toBeLessThanOrEqual(maxMicros);
+      expect(p.emulator.totalBilledMicros()).toBe(result.cost.totals.costMicros);
+      expect(result.rerolled).toBe(0);
+
+      const lines = await resultsLines(result.outputDir!);
+      const notStarted = lines.filter((l) => l.status === 'failed');
+      expect(notStarted).toHaveLength(6 - result.succeeded);
+      for (const l of notStarted) expect(l.reason).toMatch(/^not started: the batch limit of \$0\.10 is reached/);
+
+      // The receiver was down for two connections; the callback got through on a later attempt.
+      expect(receiver.dropped).toBe(2);
+      expect(receiver.received).toHaveLength(1);
+      const [callback] = receiver.received;
+      expect(verified(callback!.headers, callback!.body)).toBe(true);
+      // A receiver refuses a body that was changed on the way, or signed with another secret.
+      expect(verified(callback!.headers, callback!.body.replace('budget-stopped', 'done'))).toBe(false);
+      const ts = String(callback!.headers[TIMESTAMP_HEADER]);
+      expect(verifyCallback('another-secret', ts, String(callback!.headers[SIGNATURE_HEADER]), callback!.body)).toBe(
+        false
+      );
+      const summary = JSON.parse(callback!.body) as CompletionSummary;
+      expect(summary).toMatchObject({
+        event: 'thumbgate.batch.finished',
+        batchId,
+        status: 'budget-stopped',
+        thumbnails: 6,
+        succeeded: result.succeeded,
+        spendMicros: result.cost.totals.costMicros,
+        outputDir: result.outputDir,
+      });
+      expect(result.notification).toEqual({ url: receiver.url, delivered: true, status: 200 });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('the limit moves live: below what is committed is refused, a raise lets the batch finish', async () => {
+    const batchId = `budget-live-${Date.now()}`;
+    const started = await startBatch({
+      client: p.env.client,
+      store: p.store,
+      batchId,
+      briefs: briefs(3, 'l'),
+      options,
+      taskQueue: p.taskQueue,
+      budget: { maxMicros: RESERVED + 1_000 }, // the first thumbnail only
+    });
+    // Once the first thumbnail holds its reservation, a limit below it is refused.
+    while ((await started.handle.query(progressQuery)).inFlight === 0) await new Promise((r) => setTimeout(r, 100));
+    const lowered = started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxUsd: 0.001 }] });
+    await expect(lowered).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(lowered).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/below what is already committed/) },
+    });
+
+    // A raise answers with the headroom: the limit less what is spent and what is under way.
+    const answer = await started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxUsd: 1 }] });
+    expect(answer.maxUsd).toBe(1);
+    expect(answer.inFlightUsd).toBeGreaterThan(0);
+    expect(answer.headroomUsd).toBeCloseTo(1 - answer.spentUsd - answer.inFlightUsd, 6);
+
+    // The same through the CLI, while the batch (two more thumbnails) still runs.
+    const env = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      THUMBGATE_TASK_QUEUE: p.taskQueue,
+      THUMBGATE_STORE_DIR: p.store.root,
+    };
+    const raised = await thumbgate(['budget', batchId, '--max-usd', '5', '--json'], env);
+    expect(raised.code).toBe(0);
+    expect(JSON.parse(raised.stdout)).toMatchObject({ batchId, maxUsd: 5 });
+
+    const result = await started.handle.result();
+    expect(result).toMatchObject({ status: 'done', succeeded: 3 });
+    const refused = await thumbgate(['budget', batchId, '--max-usd', '6'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a limit applies only while it runs/);
+    const bad = await thumbgate(['budget', batchId, '--max-usd=-3'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-usd must be an amount of US dollars above 0/);
+  });
+
+  test('a channel over its limit is skipped while the others finish; a refused callback leaves the batch done', async () => {
+    const receiver = await startReceiver({ status: 401 });
+    try {
+      const batchId = `budget-channel-${Date.now()}`;
+      const started = await startBatch({
+        client: p.env.client,
+        store: p.store,
+        batchId,
+        briefs: briefs(5, 'c', (i) => (i < 3 ? 'cooking' : 'travel')),
+        options: { ...options, maxInFlight: 1 },
+        taskQueue: p.taskQueue,
+        // Room for one cooking thumbnail; travel is bound by the batch limit only.
+        budget: { key: 'channel', perKey: { cooking: RESERVED + 1_000 } },
+        notifyUrl: receiver.url,
+      });
+      const result = await started.handle.result();
+      expect(result.status).toBe('done');
+      expect(result.succeeded).toBe(3);
+      expect(result.failed.map((f) => [f.id, f.type])).toEqual([
+        ['c-2', 'BudgetExhausted'],
+        ['c-3', 'BudgetExhausted'],
+      ]);
+      expect(result.failed[0]!.reason).toMatch(/^not started: the channel "cooking" limit of \$0\.04 is reached/);
+      // A re-roll (the bottom tenth) of a cooking thumbnail would pass the limit too: the draft stands.
+      const cookingRerolls = result.rerolls.filter((d) => d.id === 'c-1');
+      for (const d of cookingRerolls)
+        expect(d).toMatchObject({
+          winner: 'draft',
+          reason: expect.stringMatching(/^re-roll not started: the channel "cooking" limit/),
+        });
+      // The receiver refused it (401): not retried, recorded, and the batch's own outcome stands.
+      expect(receiver.received).toHaveLength(1);
+      expect(result.notification).toMatchObject({ delivered: false, status: 401 });
+      expect(result.notification!.error).toMatch(/^CallbackRejected: .*HTTP 401/);
+    } finally {
+      await receiver.close();
+    }
+  });
+  test('a cancelled batch books what it paid for and posts `cancelled`', async () => {
+    const receiver = await startReceiver();
+    try {
+      const started = await startBatch({
+        client: p.env.client,
+        store: p.store,
+        batchId: `notify-cancelled-${Date.now()}`,
+        briefs: briefs(4, 'x'),
+        options,
+        taskQueue: p.taskQueue,
+        notifyUrl: receiver.url,
+      });
+      while ((await started.handle.query(progressQuery)).inFlight === 0) await new Promise((r) => setTimeout(r, 100));
+      await started.handle.cancel();
+      await expect(started.handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect(receiver.received).toHaveLength(1);
+      const summary = JSON.parse(receiver.received[0]!.body) as CompletionSummary;
+      expect(summary).toMatchObject({ status: 'cancelled', thumbnails: 4 });
+      expect(verified(receiver.received[0]!.headers, receiver.received[0]!.body)).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('completion callbacks of batches that fail or are cancelled', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    // A key the provider refuses: every batch stops at once (ProviderKeyRejected stops the batch).
+    p = await startPipeline({ webhookSecret: SECRET, apiKey: 'not-the-right-key' });
+  });
+  afterAll(() => p?.teardown());
+
+  test('a failed batch posts `failed` with the root cause, and its failure carries the delivery', async () => {
+    const receiver = await startReceiver();
+    try {
+      const started = await startBatch({
+        client: p.env.client,
+        store: p.store,
+        batchId: `notify-failed-${Date.now()}`,
+        briefs: briefs(2, 'f'),
+        options,
+        taskQueue: p.taskQueue,
+        notifyUrl: receiver.url,
+      });
+      const failure = await started.handle.result().then(
+        () => undefined,
+        (err: unknown) => err as WorkflowFailedError
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = failure!.cause as ApplicationFailure;
+      expect(cause.type).toBe('ProviderKeyRejected');
+      expect(cause.details).toContainEqual({ notification: { url: receiver.url, delivered: true, status: 200 } });
+      expect(receiver.received).toHaveLength(1);
+      const summary = JSON.parse(receiver.received[0]!.body) as CompletionSummary;
+      expect(summary).toMatchObject({ status: 'failed', succeeded: 0, spendMicros: 0 });
+      expect(summary.reason).toMatch(/SEGMIND_API_KEY/);
+      expect(summary).not.toHaveProperty('outputDir');
+    } finally {
+      await receiver.close();
+    }
+  });
+});

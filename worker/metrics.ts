@@ -1,0 +1,62 @@
+/**
+ * The worker's Prometheus endpoint: the SDK's runtime metrics and thumbgate's own (shared/metrics.ts),
+ * served by the SDK's exporter on one port. Off unless `--metrics-port` / THUMBGATE_METRICS_PORT is set.
+ */
+import { Runtime, type InjectedSinks } from '@temporalio/worker';
+import { EXPORTER_NAMING, METRICS, gaugeOf, histogramBuckets, type SpendSinks } from '../shared/metrics.js';
+import { MICROS_PER_USD } from '../shared/price-card.js';
+import { ConfigError, type MetricsSetting } from './config.js';
+
+/**
+ * Installs the SDK runtime with the Prometheus exporter on `0.0.0.0:<port>` (a scraper in another
+ * container must reach it). Must run before any connection or worker is created in this process: those
+ * install the default runtime, which has no exporter and cannot be replaced.
+ */
+export function installMetrics({ port, setting }: MetricsSetting): void {
+  try {
+    Runtime.install({
+      telemetryOptions: {
+        metrics: {
+          prometheus: {
+            bindAddress: `0.0.0.0:${port}`,
+            ...EXPORTER_NAMING,
+            histogramBucketOverrides: histogramBuckets(),
+          },
+        },
+      },
+    });
+  } catch (err) {
+    // Typically the port is taken ("Address already in use").
+    throw new ConfigError(
+      `${setting} ${port}: cannot serve metrics there (${(err as Error).message}); ` +
+        'give a free port, or leave it unset to run without metrics'
+    );
+  }
+}
+
+/** Spend in micro-dollars per label set, summed exactly; the gauge shows it in dollars. */
+const spentMicros = new Map<string, number>();
+
+/**
+ * The workflow sink behind `thumbgate_spend_usd_total`. The sums are per process, like the SDK's own
+ * counters: a restarted worker starts from zero, which rate() and increase() read as a counter reset.
+ * Without an exporter the runtime's meter does nothing.
+ */
+export function spendSinks(): InjectedSinks<SpendSinks> {
+  return {
+    thumbgateSpend: {
+      add: {
+        fn(info, labels, costMicros) {
+          // The labels the SDK puts on the workflows' own metrics, so dashboards filter them alike.
+          const tags = { ...labels, namespace: info.namespace, taskQueue: info.taskQueue };
+          const key = JSON.stringify(Object.entries(tags).sort());
+          const total = (spentMicros.get(key) ?? 0) + costMicros;
+          spentMicros.set(key, total);
+          gaugeOf(Runtime.instance().metricMeter, METRICS.spend).set(total / MICROS_PER_USD, tags);
+        },
+        // A replayed booking was added when it first ran.
+        callDuringReplay: false,
+      },
+    },
+  };
+}
