@@ -1,24 +1,19 @@
 import { CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { createScoringActivities } from '../activities/scoring/index.js';
-import type { GeneratedCandidate } from '../shared/generation.js';
-import { Purse } from '../shared/budget.js';
-import { Ledger } from '../shared/ledger.js';
-import { PRICE_CARD, expectedCostMicros } from '../shared/price-card.js';
 import { seedFor } from '../shared/seeds.js';
 import { scoringTaskQueueFor } from '../shared/task-queues.js';
-import { MAX_REASON_CHARS, boundedMessage, failure } from '../shared/failures.js';
+import { failure } from '../shared/failures.js';
 import {
-  bestIndexOf,
   thumbnailCostQuery,
   thumbnailInputProblems,
-  type CandidateFailure,
   type ThumbnailWorkflowInput,
   type ThumbnailWorkflowResult,
 } from '../shared/thumbnail-workflow.js';
 import { applicationFailureIn } from './failure-chain.js';
 import { countSpend, countThumbnailCancelled, countThumbnailResult } from './metrics.js';
 import { CandidateFailedError, generateWithRetries } from './provider-calls.js';
+import { ThumbnailState } from './thumbnail-state.js';
 
 const { saveThumbnailResult, loadPriorLedger } = proxyActivities<ReturnType<typeof createBatchRecordActivities>>({
   startToCloseTimeout: '1 minute',
@@ -49,37 +44,27 @@ function messageOf(err: unknown): string {
 export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<ThumbnailWorkflowResult> {
   const problems = thumbnailInputProblems(input);
   if (problems.length > 0) throw failure('InvalidThumbnailInput', problems.join('; '));
-  const { batchId, manifestSha256, thumbnailId, phase } = input;
-  const slot = { batchId, manifestSha256, thumbnailId, phase };
+  const { thumbnailId, phase } = input;
   // A restarted batch continues the ledger of the run that failed, so calls that run paid for
   // (including billed-but-unusable ones) stay counted exactly once.
-  const prior = await loadPriorLedger.executeWithOptions({ summary: `earlier ledger of ${thumbnailId}` }, [slot]);
+  const prior = await loadPriorLedger.executeWithOptions({ summary: `earlier ledger of ${thumbnailId}` }, [
+    { batchId: input.batchId, manifestSha256: input.manifestSha256, thumbnailId, phase },
+  ]);
   // Each call's spend is counted once, when its amount is final (shared/ledger.ts).
-  const ledger = new Ledger(prior, countSpend);
-  setHandler(thumbnailCostQuery, () => ({ thumbnailId, entries: ledger.list(), totals: ledger.totals }));
-
-  const generated: GeneratedCandidate[] = [];
-  const failures: CandidateFailure[] = [];
-  const record = () => ({ ...slot, failures, ledger: ledger.list(), totals: ledger.totals });
-  const failed = (type: string, reason: string): ThumbnailWorkflowResult => ({
-    ...record(),
-    candidates: generated.map((c) => ({ ...c, score: Number.NaN })),
-    ok: false,
-    type,
-    reason: boundedMessage(reason, MAX_REASON_CHARS),
-  });
+  const state = new ThumbnailState(input, prior, countSpend);
+  setHandler(thumbnailCostQuery, () => state.cost());
   const save = (result: ThumbnailWorkflowResult) =>
     saveThumbnailResult.executeWithOptions({ summary: `keep the ${phase} result of ${thumbnailId}` }, [result]);
 
   let result: ThumbnailWorkflowResult;
   try {
-    result = await makeThumbnail(input, ledger, generated, failures, record, failed);
+    result = await makeThumbnail(input, state);
   } catch (err) {
     // Cancelled while generating, scoring or saving: keep what was paid for (the batch books it from
     // the store, and a restarted batch continues it), then stop as asked.
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => save(failed('Cancelled', 'cancelled')));
-      ledger.closeEstimates();
+      await CancellationScope.nonCancellable(() => save(state.failed('Cancelled', 'cancelled')));
+      state.ledger.closeEstimates();
       countThumbnailCancelled(phase);
     }
     throw err;
@@ -89,76 +74,51 @@ export async function thumbnailWorkflow(input: ThumbnailWorkflowInput): Promise<
     await CancellationScope.nonCancellable(() => save(result));
   } catch (err) {
     // The batch still books the ledger; without its record the thumbnail cannot be delivered.
-    result = failed('ResultNotStored', `the ${phase} result could not be stored: ${messageOf(err)}`);
+    result = state.failed('ResultNotStored', `the ${phase} result could not be stored: ${messageOf(err)}`);
   }
-  ledger.closeEstimates();
+  state.ledger.closeEstimates();
   countThumbnailResult(result);
   return result;
 }
 
 /** Generates the candidates, scores them and picks the best; failures end up in the result, not thrown. */
-async function makeThumbnail(
-  input: ThumbnailWorkflowInput,
-  ledger: Ledger,
-  generated: GeneratedCandidate[],
-  failures: CandidateFailure[],
-  record: () => Omit<ThumbnailWorkflowResult, 'ok' | 'candidates' | 'best' | 'type' | 'reason'>,
-  failed: (type: string, reason: string) => ThumbnailWorkflowResult
-): Promise<ThumbnailWorkflowResult> {
+async function makeThumbnail(input: ThumbnailWorkflowInput, state: ThumbnailState): Promise<ThumbnailWorkflowResult> {
   const { batchId, thumbnailId, phase, request } = input;
-  // The allowance covers this run's calls: what an earlier run of a restarted batch paid was already
-  // committed then.
-  const priorMicros = ledger.totals.costMicros;
-  const budget = {
-    purse: new Purse(input.allowanceMicros, () => ledger.totals.costMicros - priorMicros),
-    perCallMicros: expectedCostMicros(request.model, PRICE_CARD[request.model].steps ? request.steps : undefined),
-  };
   // allSettled, not all: on a cancel every candidate's call under way is answered (and booked) first.
   const settled = await Promise.allSettled(
     Array.from({ length: input.candidates }, async (_, candidateIndex) => {
       const seed = seedFor(batchId, thumbnailId, phase, candidateIndex);
       try {
-        generated.push(
+        state.addCandidate(
           await generateWithRetries(
             { batchId, thumbnailId, phase, candidateIndex, params: { ...request, seed } },
-            ledger,
-            budget,
+            state.ledger,
+            state.budget,
             `${thumbnailId} ${phase} ${candidateIndex + 1}/${input.candidates} on ${request.model}`
           )
         );
       } catch (err) {
         if (!(err instanceof CandidateFailedError)) throw err;
-        const message = boundedMessage(err.message, MAX_REASON_CHARS);
-        failures.push({ candidateIndex, type: err.type, message, attempts: err.attempts });
+        state.addFailure({ candidateIndex, type: err.type, message: err.message, attempts: err.attempts });
       }
     })
   );
   const thrown = settled.find((s) => s.status === 'rejected');
   if (thrown) throw thrown.reason;
-  // Completion order varies; the candidate index does not.
-  generated.sort((a, b) => a.candidateIndex - b.candidateIndex);
-  failures.sort((a, b) => a.candidateIndex - b.candidateIndex);
 
-  const first = failures[0];
-  if (generated.length === 0) {
-    return failed(first?.type ?? 'Error', first ? `${first.type}: ${first.message}` : 'no candidates requested');
-  }
-  const what = generated.length === 1 ? `the ${phase} candidate` : `${generated.length} ${phase} candidates`;
+  if (state.generatedCount === 0) return state.nothingGenerated();
+  const n = state.generatedCount;
+  const what = n === 1 ? `the ${phase} candidate` : `${n} ${phase} candidates`;
   try {
     // CPU work goes to the scoring queue beside this workflow's own queue.
     const scored = await scoreCandidates.executeWithOptions(
       { taskQueue: scoringTaskQueueFor(workflowInfo().taskQueue), summary: `score ${what} of ${thumbnailId}` },
-      [{ prompt: request.prompt, images: generated.map((c) => c.image) }]
+      [{ prompt: request.prompt, images: state.images() }]
     );
-    const candidates = generated.map((c, i) => {
-      const detail = scored.scores[i];
-      return { ...c, score: detail?.score ?? Number.NaN, ...(detail ? { scoreDetail: detail } : {}) };
-    });
-    const best = bestIndexOf(candidates.map((c) => c.score));
-    return { ...record(), candidates, scorer: scored.scorer, ok: true, best };
+    return state.scored(scored);
   } catch (err) {
     if (isCancellation(err)) throw err;
     // The drafts were paid for: the thumbnail fails with its ledger intact.
-    return failed(applicationFailureIn(err)?.type ?? 'Error', `scoring failed: ${messageOf(err)}`);
+    return state.failed(applicationFailureIn(err)?.type ?? 'Error', `scoring failed: ${messageOf(err)}`);
   }
 }
