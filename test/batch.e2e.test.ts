@@ -8,27 +8,10 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery, progressQuery, type BatchProgress } from '../shared/batch-workflow.js';
 import { microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
-import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { ResultsLine } from '../activities/outputs/index.js';
 import type { batchWorkflow } from '../workflows/batch.js';
+import { testBriefs } from './helpers/briefs.js';
 import { HISTORY_FIXTURES, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
-
-const SUBJECTS = [
-  'a gamer screaming at a glowing monitor',
-  'a chef tossing flaming noodles',
-  'a hiker on a cliff edge at sunrise',
-  'a scientist holding a fizzing beaker',
-  'a cat wearing tiny sunglasses',
-];
-
-function briefs(n: number, prefix: string): ThumbnailBrief[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${prefix}-${String(i + 1).padStart(3, '0')}`,
-    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, thumbnail ${i + 1}`,
-    width: 448,
-    height: 256,
-  }));
-}
 
 const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 6 });
 
@@ -46,7 +29,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
       client: p.env.client,
       store: p.store,
       batchId,
-      briefs: briefs(20, 'thumb'),
+      briefs: testBriefs(20, 'thumb'),
       options,
       taskQueue: p.taskQueue,
     };
@@ -145,7 +128,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
   });
 
   test('a prompt the provider rejects fails only its thumbnail; the rest of the batch completes', async () => {
-    const list = briefs(10, 'policy');
+    const list = testBriefs(10, 'policy');
     list[3] = { ...list[3]!, prompt: 'a gore-soaked horror scene, gore everywhere' };
     const started = await startBatch({
       client: p.env.client,
@@ -182,7 +165,10 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
   });
 
   test('the workflow itself rejects invalid options non-retryably, naming the field', async () => {
-    const manifest = await p.store.put(Buffer.from(JSON.stringify(briefs(1, 'bad')[0]) + '\n'), 'application/x-ndjson');
+    const manifest = await p.store.put(
+      Buffer.from(JSON.stringify(testBriefs(1, 'bad')[0]) + '\n'),
+      'application/x-ndjson'
+    );
     const handle = await p.env.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
       taskQueue: p.taskQueue,
       workflowId: `invalid-${Date.now()}`,
@@ -202,7 +188,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
 
   test('an empty balance stops the batch; after a top-up the same id restarts and reuses every paid draft', async () => {
     p.emulator.reset({ creditsMicros: 60_000 }); // about seven flux-schnell drafts
-    const list = briefs(6, 'credits');
+    const list = testBriefs(6, 'credits');
     const batchId = `credits-${Date.now()}`;
     const start = () =>
       startBatch({ client: p.env.client, store: p.store, batchId, briefs: list, options, taskQueue: p.taskQueue });
@@ -241,7 +227,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
         client: broken.env.client,
         store: broken.store,
         batchId: `nomodel-${Date.now()}`,
-        briefs: briefs(12, 'nomodel'),
+        briefs: testBriefs(12, 'nomodel'),
         options,
         taskQueue: broken.taskQueue,
       });

@@ -16,6 +16,7 @@ import { progressQuery, setBudgetUpdate } from '../shared/batch-workflow.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type CompletionSummary } from '../shared/notification.js';
 import { expectedCostMicros } from '../shared/price-card.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import { testBriefs } from './helpers/briefs.js';
 import { startReceiver } from './helpers/callback-receiver.js';
 import { thumbgate } from './helpers/cli-process.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
@@ -25,17 +26,8 @@ const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFl
 /** What one 4-draft thumbnail reserves: five calls (one spare for a retry) at the price card. */
 const RESERVED = 5 * expectedCostMicros('flux-schnell', 4);
 
-const SUBJECTS = ['a chef tossing noodles', 'a hiker at sunrise', 'a cat in sunglasses', 'a drummer mid-solo'];
-
-function briefs(n: number, prefix: string, channel?: (i: number) => string): ThumbnailBrief[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${prefix}-${i + 1}`,
-    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, take ${i + 1}`,
-    width: 448,
-    height: 256,
-    ...(channel ? { metadata: { channel: channel(i) } } : {}),
-  }));
-}
+const briefs = (n: number, prefix: string, channel?: (i: number) => string): ThumbnailBrief[] =>
+  testBriefs(n, prefix, channel ? { metadata: (i) => ({ channel: channel(i) }) } : {});
 
 /** The verification a receiver does (docs/operations.md shows the same steps in plain Node). */
 function verified(headers: Record<string, string | string[] | undefined>, body: string): boolean {
@@ -189,12 +181,12 @@ describe('budgets and completion callbacks (real server, emulator, tiny CLIP)', 
       expect(result.status).toBe('done');
       expect(result.succeeded).toBe(3);
       expect(result.failed.map((f) => [f.id, f.type])).toEqual([
-        ['c-2', 'BudgetExhausted'],
-        ['c-3', 'BudgetExhausted'],
+        ['c-002', 'BudgetExhausted'],
+        ['c-003', 'BudgetExhausted'],
       ]);
       expect(result.failed[0]!.reason).toMatch(/^not started: the channel "cooking" limit of \$0\.04 is reached/);
       // A re-roll (the bottom tenth) of a cooking thumbnail would pass the limit too: the draft stands.
-      const cookingRerolls = result.rerolls.filter((d) => d.id === 'c-1');
+      const cookingRerolls = result.rerolls.filter((d) => d.id === 'c-001');
       for (const d of cookingRerolls)
         expect(d).toMatchObject({
           winner: 'draft',

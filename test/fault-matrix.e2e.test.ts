@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { startBatch } from '../client/batch-client.js';
 import { resolveBatchOptions, rerollCount, type BatchOptions } from '../shared/batch-options.js';
 import type { BatchResult } from '../shared/batch-workflow.js';
+import { testBriefs } from './helpers/briefs.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { FaultKind, ScriptedFault } from '../emulator/faults.js';
 import type { BillingEntry, RequestRecord } from '../emulator/server.js';
@@ -37,22 +38,8 @@ const isMedia = (r: RequestRecord) => r.path.startsWith('/v2/media/');
 const isResult = (r: RequestRecord) => /^\/v2\/requests\/[^/]+$/.test(r.path);
 const isStatus = (r: RequestRecord) => /^\/v2\/requests\/[^/]+\/status$/.test(r.path);
 
-const SUBJECTS = [
-  'a gamer screaming at a glowing monitor',
-  'a chef tossing flaming noodles',
-  'a hiker on a cliff edge at sunrise',
-  'a scientist holding a fizzing beaker',
-  'a cat wearing tiny sunglasses',
-];
-
-function makeBriefs(n: number, idPrefix: string, label: string): ThumbnailBrief[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${idPrefix}-${String(i + 1).padStart(3, '0')}`,
-    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours, ${label} ${i + 1}`,
-    width: 448,
-    height: 256,
-  }));
-}
+const makeBriefs = (n: number, idPrefix: string, label: string): ThumbnailBrief[] =>
+  testBriefs(n, idPrefix, { extra: () => `, ${label}` });
 
 interface LedgerRow {
   requestId: string;

@@ -23,6 +23,7 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import { progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
 import { formatUsd, microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
+import { testBriefs } from './helpers/briefs.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 
@@ -48,22 +49,8 @@ const UNFINISHED_VIEW = 'Unfinished batches';
 const HELD = '(held at the provider)';
 const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 4 });
 
-const SUBJECTS = [
-  'a gamer screaming at a glowing monitor',
-  'a chef tossing flaming noodles',
-  'a hiker on a cliff edge at sunrise',
-  'a scientist holding a fizzing beaker',
-  'a cat wearing tiny sunglasses',
-];
-
-function briefs(n: number, held?: number): ThumbnailBrief[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `t${String(i + 1).padStart(2, '0')}`,
-    prompt: `${SUBJECTS[i % SUBJECTS.length]}, bold colours${i === held ? ` ${HELD}` : ''}`,
-    width: 448,
-    height: 256,
-  }));
-}
+const briefs = (n: number, held?: number): ThumbnailBrief[] =>
+  testBriefs(n, 't', { pad: 2, separator: '', extra: (i) => (i === held ? ` ${HELD}` : '') });
 
 /**
  * Clicks like a person: once the SPA has rendered the element, it is visible and has stopped moving (a
