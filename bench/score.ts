@@ -1,10 +1,16 @@
 /**
- * `npm run bench:score`: end-to-end scoring throughput (decode + preprocessing + CLIP + pixel
- * statistics, exactly the activity's code path minus the blob read) at batch 1, 4 and 8, and peak
- * RSS, for the committed tiny model and for a random-weight model of the real ViT-B/32 shape
- * (int8 dynamic, same ops and FLOPs as Xenova/clip-vit-base-patch32), generated on first run into
- * bench/models/. Prints figures; asserts nothing. Each model runs in its own process so peak RSS
- * is that model's.
+ * `npm run bench:score`: scoring throughput and memory, exactly the activity's code path
+ * (`scoreImages`) minus the blob read, for the committed tiny model and for a random-weight model of
+ * the real ViT-B/32 shape (int8 dynamic, same ops and FLOPs as Xenova/clip-vit-base-patch32),
+ * generated on first run into bench/models/. Prints figures; asserts nothing. Each model runs in its
+ * own process, so its RSS is that model's. For each model, from one run:
+ *
+ *  - model only: the vision tower alone on prepared input, in passes of 1, 4 and 8 (scoring runs a
+ *    thumbnail's candidates, up to 8, as one pass);
+ *  - images/s end to end without the text check, per call of 1, 4 (the default candidates) and 8 images;
+ *  - images/s with the text check (the prompt quotes text; OCR as the worker runs it, one tesseract
+ *    worker) and what the check adds per candidate;
+ *  - RSS before loading, with the model, with OCR loaded too, and the peak.
  *
  *   npm run bench:score                       # both models
  *   npm run bench:score -- --model vit-b-32   # one (tiny | vit-b-32 | a folder name under --model-dir)
@@ -21,26 +27,37 @@ import {
   DEFAULT_TECHNICAL_WEIGHTS,
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
+  createOcrPool,
+  decodeImage,
   loadClipModel,
   scoreImages,
+  type ClipModel,
   type ClipModelConfig,
   type EncodedImage,
 } from '../activities/scoring/index.js';
+import { clipPixelCount, writeClipPixels } from '../activities/scoring/clip-pixels.js';
+import { renderImage } from '../emulator/render.js';
 import { DEFAULT_SCORE_WEIGHTS, RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
-import { sceneRgb } from './scene.js';
 import { projectRoot } from '../common/paths.js';
 
 const WIDTH = 1280;
 const HEIGHT = 720;
+const DRAFTS = 8;
 const BATCHES = [1, 4, 8];
+const PASSES = [1, 4, 8];
 const BENCH_MODELS = join(projectRoot, 'bench', 'models');
 const VIT_B_32 = 'clip-vit-b-32-random';
+/** The drafts are the emulator's flux-schnell renders of this prompt: lettering, and its usual defects. */
+const TEXT_PROMPT = "a cooking video thumbnail: a steaming bowl of ramen, bold title text 'RAMEN IN 10 MINUTES'";
+/** The same brief asking for no text: the text check is skipped. */
+const PLAIN_PROMPT = 'a cooking video thumbnail: a steaming bowl of ramen, bold title text';
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
     'model-dir': { type: 'string' },
     images: { type: 'string', default: '48' },
+    'text-images': { type: 'string', default: '16' },
     child: { type: 'boolean', default: false },
     'image-dir': { type: 'string' },
   },
@@ -65,94 +82,127 @@ function ensureVitB32(): void {
   if (r.status !== 0) throw new Error('scripts/make-clip-model.py failed');
 }
 
-/** Eight distinct 1280×720 JPEG "drafts", like flux-schnell returns, written to `dir` (not timed). */
+/** Eight distinct 1280×720 JPEG drafts from the emulator's flux-schnell, written to `dir` (not timed). */
 async function writeDrafts(dir: string): Promise<void> {
-  for (let i = 0; i < 8; i++) {
-    const bytes = await sharp(sceneRgb(i + 1, WIDTH, HEIGHT), { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    writeFileSync(join(dir, `draft-${i}.jpg`), bytes);
+  for (let i = 0; i < DRAFTS; i++) {
+    const draft = await renderImage({
+      model: 'flux-schnell',
+      prompt: TEXT_PROMPT,
+      seed: i + 1,
+      width: WIDTH,
+      height: HEIGHT,
+    });
+    writeFileSync(join(dir, `draft-${i}.jpg`), draft.bytes);
   }
 }
 
 function readDrafts(dir: string): EncodedImage[] {
-  return Array.from({ length: 8 }, (_, i) => ({
+  return Array.from({ length: DRAFTS }, (_, i) => ({
     bytes: readFileSync(join(dir, `draft-${i}.jpg`)),
     sha256: String(i).padStart(64, '0'),
   }));
 }
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const rss = () => process.memoryUsage().rss;
+
+/** Best and median of three timed runs (the machine is shared: the best run is the least disturbed). */
+async function bestOfThree(images: number, run: () => Promise<unknown>): Promise<{ best: number; median: number }> {
+  const perImage: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    await run();
+    perImage.push((performance.now() - t0) / images);
+  }
+  perImage.sort((a, b) => a - b);
+  return { best: perImage[0]!, median: perImage[1]! };
+}
+
+/** The vision tower alone, on CLIP inputs prepared beforehand: the ceiling for end-to-end scoring. */
+async function modelOnly(model: ClipModel, images: EncodedImage[], total: number): Promise<string[]> {
+  const per = clipPixelCount(model.preprocessing);
+  const pixels = new Float32Array(per * images.length);
+  for (const [i, image] of images.entries()) {
+    await writeClipPixels(await decodeImage(image.bytes), model.preprocessing, pixels, i * per);
+  }
+  const rows: string[] = [];
+  for (const pass of PASSES) {
+    const input = pixels.subarray(0, per * pass);
+    await model.embedImages(input, pass); // warm-up
+    const rounds = Math.max(1, Math.round(total / pass));
+    const t = await bestOfThree(rounds * pass, async () => {
+      for (let r = 0; r < rounds; r++) await model.embedImages(input, pass);
+    });
+    rows.push(`  pass of ${pass}: ${t.best.toFixed(1)} ms/image (median ${t.median.toFixed(1)})`);
+  }
+  return rows;
+}
 
 async function child(name: string): Promise<void> {
   const config = modelConfig(name);
-  const rssStart = process.memoryUsage().rss;
+  const rssStart = rss();
   const started = performance.now();
-  const loaded = await loadClipModel(config);
+  const model = await loadClipModel(config);
   const loadMs = performance.now() - started;
-  // Time the vision tower separately, to split the figure into inference and everything else.
-  let visionMs = 0;
-  const model = {
-    ...loaded,
-    async embedImages(pixels: Float32Array, count: number) {
-      const t = performance.now();
-      const out = await loaded.embedImages(pixels, count);
-      visionMs += performance.now() - t;
-      return out;
-    },
-  };
-  const rssLoaded = process.memoryUsage().rss;
+  const rssLoaded = rss();
   const images = readDrafts(values['image-dir']!);
+  const ocr = createOcrPool(); // as the worker makes it: one tesseract worker, started on first use
   const options = {
     weights: { ...DEFAULT_SCORE_WEIGHTS },
     aestheticPrompts: DEFAULT_AESTHETIC_PROMPTS,
     technicalWeights: DEFAULT_TECHNICAL_WEIGHTS,
     // The default aesthetic: the LAION head on the image embeddings (bound to ViT-B/32-shaped models).
     aestheticHead: loadAestheticHead(),
+    ocr,
   };
   const size = { width: WIDTH, height: HEIGHT };
-  const prompt = 'a cooking video thumbnail: a steaming bowl of ramen, bold title text';
   const total = Number(values.images);
+  const textTotal = Number(values['text-images']);
+
+  const modelRows = await modelOnly(model, images, total);
+  const endToEnd = async (prompt: string, batch: number, count: number) => {
+    const slice = images.slice(0, batch);
+    await scoreImages(model, prompt, slice, size, options); // warm-up (text cache, OCR start)
+    const rounds = Math.max(1, Math.round(count / batch));
+    return bestOfThree(rounds * batch, async () => {
+      for (let r = 0; r < rounds; r++) await scoreImages(model, prompt, slice, size, options);
+    });
+  };
   const rows: string[] = [];
   for (const batch of BATCHES) {
-    await scoreImages(model, prompt, images.slice(0, batch), size, options); // warm-up (and text cache)
-    const rounds = Math.max(1, Math.round(total / batch));
-    // Best and median of three runs: the machine is shared, and the best run is the least disturbed.
-    const runs: { perImage: number; vision: number }[] = [];
-    for (let rep = 0; rep < 3; rep++) {
-      visionMs = 0;
-      const t0 = performance.now();
-      for (let r = 0; r < rounds; r++) await scoreImages(model, prompt, images.slice(0, batch), size, options);
-      runs.push({ perImage: (performance.now() - t0) / (rounds * batch), vision: visionMs / (rounds * batch) });
-    }
-    runs.sort((a, b) => a.perImage - b.perImage);
-    const best = runs[0]!;
-    const median = runs[1]!;
+    const plain = await endToEnd(PLAIN_PROMPT, batch, total);
+    const text = await endToEnd(TEXT_PROMPT, batch, textTotal);
     rows.push(
-      `  batch ${batch}: ${(1000 / best.perImage).toFixed(1)} images/s, ${best.perImage.toFixed(1)} ms/image ` +
-        `(vision tower ${best.vision.toFixed(1)}, decode+preprocess+stats ${(best.perImage - best.vision).toFixed(1)}); ` +
-        `median of 3 runs of ${rounds * batch} images: ${(1000 / median.perImage).toFixed(1)} images/s`
+      `  ${batch} per call: ${(1000 / plain.best).toFixed(1)} images/s, ${plain.best.toFixed(1)} ms/image ` +
+        `(median ${(1000 / plain.median).toFixed(1)} images/s); with the text check ` +
+        `${(1000 / text.best).toFixed(1)} images/s, ${text.best.toFixed(1)} ms/image ` +
+        `(+${(text.best - plain.best).toFixed(0)} ms a candidate; median +${(text.median - plain.median).toFixed(0)})`
     );
   }
-  // Batch-vs-one-by-one agreement for this model (dynamic int8 quantises activations per batch).
-  const batch = await scoreImages(model, prompt, images, size, options);
+  const rssWithOcr = rss();
+  // Batch-vs-one-by-one agreement for this model (dynamic int8 quantises activations per pass).
+  const batch = await scoreImages(model, PLAIN_PROMPT, images, size, options);
   let maxDiff = 0;
   for (const [i, image] of images.entries()) {
-    const [one] = (await scoreImages(model, prompt, [image], size, options)).scores;
+    const [one] = (await scoreImages(model, PLAIN_PROMPT, [image], size, options)).scores;
     maxDiff = Math.max(
       maxDiff,
       Math.abs(one!.score - batch.scores[i]!.score),
       Math.abs(one!.alignment.cosine - batch.scores[i]!.alignment.cosine)
     );
   }
+  await ocr.terminate();
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(`${config.modelId} (${model.randomWeights ? RANDOM_WEIGHTS_NOTICE : 'real weights'})`);
   console.log(
-    `  load ${loadMs.toFixed(0)} ms; RSS ${mb(rssStart)} MB before loading, ${mb(rssLoaded)} MB with the model ` +
-      `loaded, peak ${mb(peak)} MB (after all batches)`
+    `  load ${loadMs.toFixed(0)} ms; RSS ${mb(rssStart)} MB before loading, ${mb(rssLoaded)} MB with the model, ` +
+      `${mb(rssWithOcr)} MB with the model and OCR loaded (after all runs), peak ${mb(peak)} MB`
   );
+  console.log('model only (vision tower on prepared input):');
+  for (const row of modelRows) console.log(row);
+  console.log(`end to end (best of 3 runs of ${total} images; with the text check, of ${textTotal}):`);
   for (const row of rows) console.log(row);
-  console.log(`  batch of 8 vs one by one: max |Δ| of score/cosine ${maxDiff.toExponential(2)}`);
+  console.log(`  ${DRAFTS} per call vs one by one: max |Δ| of score/cosine ${maxDiff.toExponential(2)}`);
 }
 
 async function main(): Promise<void> {
@@ -168,19 +218,27 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}` +
       `${process.env.MALLOC_ARENA_MAX ? `; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}` : ''}\n` +
-      `input: ${WIDTH}x${HEIGHT} JPEG drafts; timing includes decode, preprocessing, pixel statistics and inference\n`
+      `input: ${DRAFTS} distinct ${WIDTH}x${HEIGHT} JPEG drafts (emulator flux-schnell, with lettering); ` +
+      `end to end = header check, decode, CLIP preprocessing, pixel statistics, inference (and OCR)\n`
   );
   const imageDir = mkdtempSync(join(tmpdir(), 'thumbgate-bench-'));
   try {
     await writeDrafts(imageDir);
     for (const name of models) {
-      const args = ['--child', '--model', name, '--images', values.images, '--image-dir', imageDir];
-      const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: 'inherit' });
+      const args = ['--child', '--model', name, '--images', values.images, '--text-images', values['text-images']];
+      const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--image-dir', imageDir], {
+        stdio: 'inherit',
+      });
       if (r.status !== 0) process.exitCode = 1;
     }
   } finally {
     rmSync(imageDir, { recursive: true, force: true });
   }
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`
+  );
 }
 
 await main();

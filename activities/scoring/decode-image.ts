@@ -39,6 +39,18 @@ export async function decodeImage(
   expected?: { width: number; height: number },
   label = 'image'
 ): Promise<DecodedImage> {
+  return decodePixels(bytes, await checkImageHeader(bytes, expected, label), label);
+}
+
+/**
+ * The header check alone (format and size, no pixels decoded): scoring runs it on every candidate
+ * before decoding any, so a foreign or wrong-size file fails before work is spent on the others.
+ */
+export async function checkImageHeader(
+  bytes: Uint8Array,
+  expected: { width: number; height: number } | undefined,
+  label: string
+): Promise<ImageFormat> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -61,6 +73,11 @@ export async function decodeImage(
       `${label} is ${meta.width}x${meta.height}, expected ${expected.width}x${expected.height}`
     );
   }
+  return format as ImageFormat;
+}
+
+/** Decodes the pixels of bytes whose header {@link checkImageHeader} accepted. */
+export async function decodePixels(bytes: Uint8Array, format: ImageFormat, label: string): Promise<DecodedImage> {
   try {
     const { data, info } = await sharp(bytes)
       .flatten({ background: FLATTEN_BACKGROUND })
@@ -69,7 +86,7 @@ export async function decodeImage(
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { width: info.width, height: info.height, format: format as ImageFormat, data };
+    return { width: info.width, height: info.height, format, data };
   } catch (err) {
     throw new ImageRejectedError('not-an-image', `${label} could not be decoded: ${(err as Error).message}`);
   }

@@ -4,16 +4,17 @@
  * English LSTM data comes from the `@tesseract.js-data/eng` package and nothing is cached or
  * downloaded.
  *
- * Images are prepared with sharp before recognition — greyscale, a 3×3 median (removes the
- * speckle that otherwise makes tesseract chase thousands of "characters": 4 s instead of 0.1 s on
- * a noisy draft) and scaled down to at most 640 px on the long side (thumbnail lettering is large;
- * tesseract reads it better and 3× faster at half size). Measured on emulator thumbnails in
+ * Images are prepared with sharp before recognition — greyscale, scaled down to at most 640 px on
+ * the long side (thumbnail lettering is large; tesseract reads it better and 3× faster at half
+ * size), then a 3×3 median (removes the speckle that otherwise makes tesseract chase thousands of
+ * "characters": 4 s instead of 0.1 s on a noisy draft). Measured on emulator thumbnails in
  * docs/scoring.md ("Requested text").
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createScheduler, createWorker, type Scheduler } from 'tesseract.js';
+import { fromDecoded, type DecodedImage } from './decode-image.js';
 
 export interface OcrPoolOptions {
   /** Worker threads, 1–2 (default 1: each holds ~40 MB and one recognition already takes a core). */
@@ -22,10 +23,19 @@ export interface OcrPoolOptions {
   maxSide?: number;
 }
 
+/** An encoded image (JPEG, PNG, WebP …) or pixels scoring has already decoded (not decoded again). */
+export type OcrImage = Uint8Array | DecodedImage;
+
 export interface OcrPool {
-  /** The text tesseract reads in an encoded image (JPEG, PNG, WebP …). */
-  recognize(image: Uint8Array): Promise<string>;
-  /** Stops the workers; a later `recognize` starts them again. */
+  /**
+   * The text tesseract reads in the image. An aborted `signal` drops the image if it is still
+   * waiting (the scoring it was for has failed).
+   */
+  recognize(image: OcrImage, signal?: AbortSignal): Promise<string>;
+  /**
+   * Stops the workers; a later `recognize` starts them again, while images still waiting from
+   * before are refused (they must not restart the workers of a pool being shut down).
+   */
   terminate(): Promise<void>;
   /** Whether the workers are running (or starting). */
   readonly started: boolean;
@@ -40,19 +50,30 @@ function englishDataPath(): string {
 }
 
 /** The image as tesseract gets it (see the module comment). */
-export async function prepareForOcr(image: Uint8Array, maxSide = 640): Promise<Buffer> {
-  return sharp(image)
-    .greyscale()
-    .median(3)
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
+export async function prepareForOcr(image: OcrImage, maxSide = 640): Promise<Buffer> {
+  return (
+    (image instanceof Uint8Array ? sharp(image) : fromDecoded(image))
+      .greyscale()
+      // sharp resizes before it applies a median whatever the call order; written in that order.
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .median(3)
+      // Decoded pixels carry no resolution; without one tesseract warns and guesses 70 dpi. 72 is what
+      // the providers' JPEGs declare.
+      .withMetadata({ density: 72 })
+      .png({ compressionLevel: 1 })
+      .toBuffer()
+  );
 }
 
 export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
   const size = Math.min(2, Math.max(1, Math.floor(options.size ?? 1)));
   const maxSide = options.maxSide ?? 640;
   let scheduler: Promise<Scheduler> | undefined;
+  let terminations = 0;
+  // As many images are prepared at once as there are workers: preparing takes ~25 ms of a libuv
+  // thread per 1280×720 image, recognising ~100 ms, so that keeps the workers fed, while a batch's
+  // worth at once would fill libuv's four threads and hold up the CLIP preprocessing queued behind.
+  const preparing = concurrencyLimit(size);
 
   const start = async (): Promise<Scheduler> => {
     const langPath = englishDataPath();
@@ -71,8 +92,14 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     get started() {
       return scheduler !== undefined;
     },
-    async recognize(image) {
-      const prepared = await prepareForOcr(image, maxSide);
+    async recognize(image, signal) {
+      const generation = terminations;
+      const prepared = await preparing(async () => {
+        signal?.throwIfAborted();
+        return prepareForOcr(image, maxSide);
+      });
+      signal?.throwIfAborted();
+      if (generation !== terminations) throw new Error('the OCR pool was terminated while this image waited');
       if (!scheduler) {
         scheduler = start();
         // A failed start (missing data) must not stick: the next call tries again.
@@ -82,9 +109,28 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       return result.data.text;
     },
     async terminate() {
+      terminations++;
       const s = scheduler;
       scheduler = undefined;
       if (s) await (await s.catch(() => undefined))?.terminate();
     },
+  };
+}
+
+/** Runs at most `n` of the given tasks at once, the rest in call order. */
+function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running < n) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next task, so a newcomer cannot slip in between.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

@@ -8,11 +8,12 @@ import {
   type ScoreCandidatesResult,
   type ScoreWeights,
   type TechnicalQuality,
+  type TextCheck,
 } from '../../shared/scoring.js';
 import { antonymProbability, dot, type AntonymPair } from './aesthetic.js';
 import type { ClipModel } from './clip-model.js';
 import { clipPixelCount, writeClipPixels } from './clip-pixels.js';
-import { decodeImage } from './decode-image.js';
+import { checkImageHeader, decodePixels, type ImageFormat } from './decode-image.js';
 import { applyAestheticHead, checkHeadBinding, type AestheticHead } from './laion-head.js';
 import type { OcrPool } from './ocr-pool.js';
 import { technicalQuality, type TechnicalWeights } from './technical-quality.js';
@@ -39,9 +40,38 @@ export interface ScoringOptions {
 }
 
 /**
- * Scores the images of one thumbnail against its prompt. Each image is decoded once; its CLIP input
- * and its pixel statistics are both made from that decode, and all images go through the vision
- * tower as one batch. Temporal-free, so the benchmark measures exactly what the activity runs.
+ * Images per forward pass of the vision tower: every candidate of a thumbnail (at most 8) in one
+ * pass, so a thumbnail's scores do not depend on how it was split (the int8 model quantises each
+ * pass's activations with one scale). Smaller passes would let more decoding overlap inference, but
+ * on two cores ONNX Runtime already keeps both busy during a pass, and splitting 8 into 4 + 4 measured
+ * no faster (docs/scoring.md, "Performance"). Longer calls are split, which bounds memory.
+ */
+const PASS_SIZE = 8;
+
+/** `count` indices split into runs of at most PASS_SIZE, as even as possible (9 → 5 + 4). */
+function passes(count: number): number[][] {
+  const n = Math.ceil(count / PASS_SIZE);
+  return Array.from({ length: n }, (_, k) => {
+    const from = Math.round((k * count) / n);
+    return Array.from({ length: Math.round(((k + 1) * count) / n) - from }, (_, i) => from + i);
+  });
+}
+
+/** Lets a promise that may be abandoned (the scoring failed elsewhere) reject without crashing the process. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * Scores the images of one thumbnail against its prompt. Every header is checked first (a foreign or
+ * wrong-size file fails before any pixels are decoded); then each image is decoded once, and its CLIP
+ * input, its pixel statistics and its OCR are all made from that decode. The vision tower runs the
+ * images in passes of up to PASS_SIZE, pipelined: ONNX Runtime blocks the main thread while a pass
+ * runs, so the next pass's decoding and this pass's statistics are queued on libuv threads just
+ * before it and proceed meanwhile, and OCR (tesseract's thread) starts as soon as an image is
+ * decoded. Results are in input order.
+ * Temporal-free, so the benchmark measures exactly what the activity runs.
  */
 export async function scoreImages(
   model: ClipModel,
@@ -53,28 +83,22 @@ export async function scoreImages(
   const head = options.aestheticHead;
   if (head) checkHeadBinding(head, model);
   const prompts = head ? [] : options.aestheticPrompts;
-  const decoded = await Promise.all(
-    images.map((img, i) => decodeImage(img.bytes, expected, `image ${i} (sha256 ${img.sha256.slice(0, 12)})`))
-  );
-  const per = clipPixelCount(model.preprocessing);
-  const pixels = new Float32Array(per * images.length);
-  const technical: TechnicalQuality[] = await Promise.all(
-    decoded.map(async (image, i) => {
-      const [, quality] = await Promise.all([
-        writeClipPixels(image, model.preprocessing, pixels, i * per),
-        technicalQuality(image, options.technicalWeights),
-      ]);
-      return quality;
-    })
-  );
-  const ocr = options.ocr;
-  const [imageEmbeds, promptEmbed, pairEmbeds, texts] = await Promise.all([
-    model.embedImages(pixels, images.length),
-    model.embedText(prompt),
-    Promise.all(prompts.map(([p, n]) => Promise.all([model.embedText(p), model.embedText(n)]))),
-    // OCR runs in its own worker threads, beside CLIP inference.
-    Promise.all(images.map((img) => (ocr ? textFidelityFor(prompt, img.bytes, ocr) : Promise.resolve(undefined)))),
-  ]);
+  const labels = images.map((img, i) => `image ${i} (sha256 ${img.sha256.slice(0, 12)})`);
+  const formats = await Promise.all(images.map((img, i) => checkImageHeader(img.bytes, expected, labels[i]!)));
+  const abandon = new AbortController();
+  const { imageEmbeds, promptEmbed, pairEmbeds, techs, checks } = await measure(
+    model,
+    prompt,
+    images,
+    formats,
+    labels,
+    options,
+    abandon.signal
+  ).catch((err: unknown) => {
+    // This call has failed: OCR still waiting for its images is dropped rather than run for nothing.
+    abandon.abort();
+    throw err;
+  });
   const scores: CandidateScore[] = imageEmbeds.map((embed, index) => {
     const alignment = alignmentFromCosine(dot(embed, promptEmbed));
     const rating = head ? applyAestheticHead(head, embed) : undefined;
@@ -84,8 +108,8 @@ export async function scoreImages(
         : pairEmbeds.length === 0
           ? 0
           : pairEmbeds.reduce((sum, [p, n]) => sum + antonymProbability(embed, p, n), 0) / pairEmbeds.length;
-    const tech = technical[index]!;
-    const text = texts[index];
+    const tech = techs[index]!;
+    const text = checks[index];
     const components = {
       aesthetic,
       alignment: alignment.normalized,
@@ -114,6 +138,59 @@ export async function scoreImages(
     },
     scores,
   };
+}
+
+/** The pipelined part of {@link scoreImages}: embeddings, statistics and text checks, in input order. */
+async function measure(
+  model: ClipModel,
+  prompt: string,
+  images: readonly EncodedImage[],
+  formats: readonly ImageFormat[],
+  labels: readonly string[],
+  options: ScoringOptions,
+  signal: AbortSignal
+) {
+  const { ocr, technicalWeights } = options;
+  const prompts = options.aestheticHead ? [] : options.aestheticPrompts;
+  const decode = (pass: number[]) =>
+    settledLater(Promise.all(pass.map((i) => decodePixels(images[i]!.bytes, formats[i]!, labels[i]!))));
+  const order = passes(images.length);
+  let decoding = decode(order[0] ?? []);
+  // Text embeddings come from the cache after the first call; a first call's text pass runs while
+  // the first images decode.
+  const textEmbeds = settledLater(
+    Promise.all([
+      model.embedText(prompt),
+      Promise.all(prompts.map(([p, n]) => Promise.all([model.embedText(p), model.embedText(n)]))),
+    ])
+  );
+  const per = clipPixelCount(model.preprocessing);
+  const technical: Promise<TechnicalQuality>[] = [];
+  const texts: Promise<TextCheck | undefined>[] = [];
+  const imageEmbeds: Float32Array[] = [];
+  for (const [k, pass] of order.entries()) {
+    const decoded = await decoding;
+    // OCR is the slowest part when text is asked for (~100 ms an image): it starts as soon as the
+    // pixels exist and runs in tesseract's threads beside everything else.
+    for (const [j, image] of decoded.entries()) {
+      texts[pass[j]!] = settledLater(ocr ? textFidelityFor(prompt, image, ocr, signal) : Promise.resolve(undefined));
+    }
+    const pixels = new Float32Array(per * pass.length);
+    await Promise.all(decoded.map((image, j) => writeClipPixels(image, model.preprocessing, pixels, j * per)));
+    // Queued before the pass blocks the main thread, the next pass's decoding first (it is on the
+    // critical path), so both run on libuv threads during inference.
+    if (k + 1 < order.length) decoding = decode(order[k + 1]!);
+    for (const [j, image] of decoded.entries()) {
+      technical[pass[j]!] = settledLater(technicalQuality(image, technicalWeights));
+    }
+    imageEmbeds.push(...(await model.embedImages(pixels, pass.length)));
+  }
+  const [[promptEmbed, pairEmbeds], techs, checks] = await Promise.all([
+    textEmbeds,
+    Promise.all(technical),
+    Promise.all(texts),
+  ]);
+  return { imageEmbeds, promptEmbed, pairEmbeds, techs, checks };
 }
 
 function aestheticInfo(head: AestheticHead | undefined): AestheticInfo {

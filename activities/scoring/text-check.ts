@@ -4,7 +4,7 @@
  * does not cover is reported as not measured, never as a low score.
  */
 import type { TextCheck } from '../../shared/scoring.js';
-import type { OcrPool } from './ocr-pool.js';
+import type { OcrImage, OcrPool } from './ocr-pool.js';
 import { requestedText } from './requested-text.js';
 import { textFidelity } from './text-fidelity.js';
 
@@ -14,13 +14,14 @@ const MAX_READ_CHARS = 200;
 /** undefined when the prompt asks for no text. */
 export async function textFidelityFor(
   prompt: string,
-  image: Uint8Array,
-  pool: Pick<OcrPool, 'recognize'>
+  image: OcrImage,
+  pool: Pick<OcrPool, 'recognize'>,
+  signal?: AbortSignal
 ): Promise<TextCheck | undefined> {
   const wanted = requestedText(prompt);
   if (!wanted) return undefined;
   if (!wanted.measurable) return { requested: wanted.text, measured: false, reason: wanted.reason ?? 'not measurable' };
-  const read = (await pool.recognize(image)).replace(/\s+/g, ' ').trim();
+  const read = (await pool.recognize(image, signal)).replace(/\s+/g, ' ').trim();
   // Fidelity is measured on everything read; the record keeps a bounded excerpt (noise can read as
   // pages of characters, and the check travels in workflow results).
   return {
