@@ -1,15 +1,16 @@
 /**
  * `thumbgate result BATCH --thumbnail ID`: why a thumbnail's winner won, read from its thumbnail
  * workflows' results on the Temporal server (so it works wherever the CLI runs, without the output
- * folder). The explanation itself is shared/score-explanation.ts, as in results.jsonl and the
- * contact sheet.
+ * folder). The winner, its explanation and the score points come from the output writer's own
+ * functions (activities/outputs/thumbnail-outcome.ts), as in results.jsonl and the contact sheet.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Phase } from '../shared/generation.js';
-import { decideReroll } from '../shared/reroll-decision.js';
-import { candidateLabel, componentParts, describeTextCheck, explainWinner } from '../shared/score-explanation.js';
-import { RANDOM_WEIGHTS_NOTICE, DEFAULT_SCORE_WEIGHTS, type TextCheck } from '../shared/scoring.js';
-import { bestScoreOf, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { isSameCandidate } from '../activities/outputs/results-line.js';
+import { chooseWinner, componentPoints, derivedDecision, views } from '../activities/outputs/thumbnail-outcome.js';
+import { candidateLabel, describeTextCheck } from '../shared/score-explanation.js';
+import { RANDOM_WEIGHTS_NOTICE, type TextCheck } from '../shared/scoring.js';
+import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
 import type { Connected } from './connection.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -77,35 +78,34 @@ export async function explainThumbnail(
       `batch ${batchId} has no thumbnail ${JSON.stringify(thumbnailId)} (use an id from the manifest's "id" field)`
     );
   }
-  const draftScore = bestScoreOf(draft);
-  const decision = reroll && draftScore !== undefined ? decideReroll(thumbnailId, draftScore, reroll) : undefined;
-  const winnerPhase: Phase = decision?.winner === 'reroll' ? 'reroll' : 'draft';
-  const winning = winnerPhase === 'reroll' ? reroll : draft;
-  const winner = winning?.ok ? winning.candidates[winning.best] : undefined;
-  const rows = (['draft', 'reroll'] as const).flatMap((phase) => {
-    const result = phase === 'draft' ? draft : reroll;
-    const weights = result?.scorer?.weights ?? DEFAULT_SCORE_WEIGHTS;
-    return (result?.candidates ?? []).map((c) => {
-      const d = c.scoreDetail;
-      return {
-        phase,
-        candidateIndex: c.candidateIndex,
-        winner: phase === winnerPhase && c === winner,
-        score: Number.isNaN(c.score) ? null : c.score,
-        aesthetic: d?.aesthetic ?? null,
-        aestheticRating: d?.aestheticRating ?? null,
-        alignment: d?.alignment.normalized ?? null,
-        technical: d?.technical.score ?? null,
-        text: d?.text ?? null,
-        points: d ? Object.fromEntries(componentParts(d, weights).map((p) => [p.name, p.points])) : {},
-      };
-    });
+  // The output writer's own rules: the batch's re-roll rule, then its choice of winner.
+  const decision = derivedDecision(thumbnailId, draft, reroll);
+  const candidates = [...views(draft, 'draft'), ...views(reroll, 'reroll')];
+  const choice = chooseWinner(draft, reroll, decision, candidates);
+  const rows = candidates.map((view) => {
+    const c = view.candidate;
+    const d = c.scoreDetail;
+    return {
+      phase: view.phase,
+      candidateIndex: c.candidateIndex,
+      winner: isSameCandidate(choice?.winner, view),
+      score: Number.isNaN(c.score) ? null : c.score,
+      aesthetic: d?.aesthetic ?? null,
+      aestheticRating: d?.aestheticRating ?? null,
+      alignment: d?.alignment.normalized ?? null,
+      technical: d?.technical.score ?? null,
+      text: d?.text ?? null,
+      points: componentPoints(view),
+    };
   });
+  const winner = choice?.winner;
   return {
     batchId,
     thumbnailId,
-    winner: winner ? { phase: winnerPhase, candidateIndex: winner.candidateIndex, score: winner.score } : null,
-    why: explainWinner(draft, reroll, decision) ?? (draft.ok ? 'no candidate could be generated' : draft.reason),
+    winner: winner
+      ? { phase: winner.phase, candidateIndex: winner.candidate.candidateIndex, score: winner.candidate.score }
+      : null,
+    why: choice?.why ?? (draft.ok ? 'no candidate could be generated' : draft.reason),
     candidates: rows,
     randomWeights: [draft, reroll].some((r) => r?.scorer?.randomWeights === true),
   };

@@ -3,6 +3,7 @@
  * spend — what is booked plus what calls under way may cost at the price card — would pass a limit.
  * Sandbox-safe and pure: the batch admits thumbnails with it, each thumbnail admits its calls with it.
  */
+import { PRICE_CARD, expectedCostMicros, type FluxModel } from './price-card.js';
 import type { MetadataValue } from './thumbnail-brief.js';
 import { invalidParameter } from './validation.js';
 
@@ -29,6 +30,14 @@ export const MAX_BUDGET_MICROS = 1_000_000_000_000;
  * an image. A thumbnail that needs more stops with `BudgetExhausted` rather than pass its allowance.
  */
 export const RETRY_ALLOWANCE_CALLS = 1;
+
+/**
+ * What one provider call is reserved at: its price-card cost, with the step count only for models
+ * that take one. The batch reserves a thumbnail's calls at it; the thumbnail draws on it per call.
+ */
+export function callReservationMicros(model: FluxModel, steps?: number): number {
+  return expectedCostMicros(model, PRICE_CARD[model].steps ? steps : undefined);
+}
 
 function amountProblem(field: string, value: unknown): string | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_BUDGET_MICROS

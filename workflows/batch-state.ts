@@ -5,7 +5,7 @@
  * so it is unit-tested without a server (test/batch-state.test.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { PRICE_CARD, expectedCostMicros, formatUsd, microsToUsd, usdToMicros } from '../shared/price-card.js';
+import { formatUsd, microsToUsd, usdToMicros } from '../shared/price-card.js';
 import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
 import {
   MAX_BUDGET_MICROS,
@@ -13,6 +13,7 @@ import {
   RETRY_ALLOWANCE_CALLS,
   budgetGroupOf,
   budgetProblems,
+  callReservationMicros,
   groupLimit,
 } from '../shared/budget.js';
 import {
@@ -335,9 +336,7 @@ export class BatchState {
   /** Price-card cost of one provider call of a phase: what a call under way is reserved at. */
   private perCallMicros(phase: 'draft' | 'reroll'): number {
     const { draftModel, draftSteps, rerollModel } = this.input.options;
-    return phase === 'draft'
-      ? expectedCostMicros(draftModel, PRICE_CARD[draftModel].steps ? draftSteps : undefined)
-      : expectedCostMicros(rerollModel);
+    return phase === 'draft' ? callReservationMicros(draftModel, draftSteps) : callReservationMicros(rerollModel);
   }
 
   private groupPurse(group: string): Purse | undefined {

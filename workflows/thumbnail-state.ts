@@ -4,11 +4,10 @@
  * workflow APIs, so it is unit-tested without a server (test/thumbnail-state.test.ts).
  */
 import type { BlobRef } from '../shared/blob-ref.js';
-import { Purse } from '../shared/budget.js';
+import { Purse, callReservationMicros } from '../shared/budget.js';
 import { MAX_REASON_CHARS, boundedMessage } from '../shared/failures.js';
 import type { GeneratedCandidate, LedgerEntry } from '../shared/generation.js';
 import { Ledger, type FinalAmountListener } from '../shared/ledger.js';
-import { PRICE_CARD, expectedCostMicros } from '../shared/price-card.js';
 import type { ScoreCandidatesResult } from '../shared/scoring.js';
 import {
   bestIndexOf,
@@ -40,7 +39,7 @@ export class ThumbnailState {
     const priorMicros = this.ledger.totals.costMicros;
     this.budget = {
       purse: new Purse(input.allowanceMicros, () => this.ledger.totals.costMicros - priorMicros),
-      perCallMicros: expectedCostMicros(request.model, PRICE_CARD[request.model].steps ? request.steps : undefined),
+      perCallMicros: callReservationMicros(request.model, request.steps),
     };
   }
 

@@ -1,11 +1,11 @@
 /** One line of results.jsonl: everything known about a brief's outcome, in a stable field order. */
 import type { MetadataValue } from '../../shared/thumbnail-brief.js';
 import { microsToUsdExact } from '../../shared/price-card.js';
-import { componentParts, type ScoreComponentName } from '../../shared/score-explanation.js';
+import type { ScoreComponentName } from '../../shared/score-explanation.js';
 import type { TextCheck } from '../../shared/scoring.js';
 import { previewPath, winnerFileName } from './output-names.js';
 import { scoreComponents, type ScoreComponents } from './score-components.js';
-import type { CandidateView, ThumbnailOutcome } from './thumbnail-outcome.js';
+import { componentPoints, type CandidateView, type ThumbnailOutcome } from './thumbnail-outcome.js';
 
 export interface ResultsLineCandidate {
   phase: CandidateView['phase'];
@@ -121,9 +121,7 @@ export function resultsLine(outcome: ThumbnailOutcome, previews: ReadonlyMap<str
         seed: c.seed,
         score: c.score ?? null,
         components: scoreComponents(c.scoreDetail),
-        points: c.scoreDetail
-          ? Object.fromEntries(componentParts(c.scoreDetail, view.weights).map((p) => [p.name, p.points]))
-          : {},
+        points: componentPoints(view),
         text: c.scoreDetail?.text ?? null,
         sha256: c.image.sha256,
         bytes: c.image.bytes,

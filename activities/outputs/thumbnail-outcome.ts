@@ -6,7 +6,7 @@
 import type { RerollDecision } from '../../shared/batch-workflow.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
 import { decideReroll } from '../../shared/reroll-decision.js';
-import { explainWinner } from '../../shared/score-explanation.js';
+import { componentParts, explainWinner, type ScoreComponentName } from '../../shared/score-explanation.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScoreWeights } from '../../shared/scoring.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import {
@@ -91,7 +91,8 @@ function phaseCost(result: ThumbnailWorkflowResult | undefined): PhaseCost {
   return { calls: entries.length, costMicros: entries.reduce((sum, e) => sum + e.costMicros, 0) };
 }
 
-function views(result: ThumbnailWorkflowResult | undefined, phase: Phase): CandidateView[] {
+/** A phase's candidates as the outputs see them, with the weights their scores were made with. */
+export function views(result: ThumbnailWorkflowResult | undefined, phase: Phase): CandidateView[] {
   const weights = result?.scorer?.weights ?? DEFAULT_SCORE_WEIGHTS;
   return (result?.candidates ?? []).map((candidate, index) => ({ phase, index, candidate, weights }));
 }
@@ -124,33 +125,60 @@ export function decideOutcome(
     ...(decision ? { decision } : {}),
   };
 
-  const draftBest = draft ? bestIndex(draft) : undefined;
   if (!draft) {
     outcome.reason = notStartedReason ?? 'no draft result was recorded (the thumbnail workflow did not finish)';
     return outcome;
   }
-  if (draftBest === undefined) {
+  const choice = chooseWinner(draft, reroll, decision, outcome.candidates);
+  if (!choice) {
     outcome.reason = draft.ok ? 'no draft candidate could be generated' : draft.reason;
     return outcome;
   }
-
   outcome.status = 'ok';
+  return { ...outcome, ...choice };
+}
+
+export interface WinnerChoice {
+  winner: CandidateView;
+  /** Why it won (shared/score-explanation.ts). */
+  why?: string;
+  /** Set when the stored results disagree with the decision and the winner had to be chosen otherwise. */
+  decisionNote?: string;
+}
+
+/**
+ * The thumbnail's winner among `candidates` (its draft views, then its re-roll views): the best draft,
+ * unless the re-roll decision says the re-roll won and its result has a best candidate. Undefined when
+ * no draft candidate was scored. `thumbgate result --thumbnail` chooses with it too.
+ */
+export function chooseWinner(
+  draft: ThumbnailWorkflowResult,
+  reroll: ThumbnailWorkflowResult | undefined,
+  decision: RerollDecision | undefined,
+  candidates: readonly CandidateView[]
+): WinnerChoice | undefined {
+  const draftBest = bestIndex(draft);
+  if (draftBest === undefined) return undefined;
   const why = explainWinner(draft, reroll, decision);
-  if (why) outcome.why = why;
-  const draftWinner = outcome.candidates[draftBest]!;
-  if (decision?.winner !== 'reroll') {
-    outcome.winner = draftWinner;
-    return outcome;
-  }
+  const base = why ? { why } : {};
+  const draftWinner = candidates[draftBest]!;
+  if (decision?.winner !== 'reroll') return { ...base, winner: draftWinner };
   const rerollBest = reroll ? bestIndex(reroll) : undefined;
   if (reroll && rerollBest !== undefined) {
-    outcome.winner = outcome.candidates[draft.candidates.length + rerollBest]!;
-  } else {
-    // The decision says re-roll but its result is gone (or unusable): the draft is still a usable thumbnail.
-    outcome.winner = draftWinner;
-    outcome.decisionNote = reroll
-      ? 'the re-roll won but its stored result has no usable candidate; the best draft was kept'
-      : 'the re-roll won but its result is not in the store; the best draft was kept';
+    return { ...base, winner: candidates[draft.candidates.length + rerollBest]! };
   }
-  return outcome;
+  // The decision says re-roll but its result is gone (or unusable): the draft is still a usable thumbnail.
+  return {
+    ...base,
+    winner: draftWinner,
+    decisionNote: reroll
+      ? 'the re-roll won but its stored result has no usable candidate; the best draft was kept'
+      : 'the re-roll won but its result is not in the store; the best draft was kept',
+  };
+}
+
+/** Each measured component's share of the candidate's score (they add up to it). */
+export function componentPoints(view: CandidateView): Partial<Record<ScoreComponentName, number>> {
+  const detail = view.candidate.scoreDetail;
+  return detail ? Object.fromEntries(componentParts(detail, view.weights).map((p) => [p.name, p.points])) : {};
 }
