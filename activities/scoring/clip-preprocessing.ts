@@ -59,3 +59,17 @@ export function clipPreprocessingFrom(config: Json): ClipPreprocessing {
 export function inputSize(p: ClipPreprocessing): { width: number; height: number } {
   return p.doCenterCrop ? p.crop : { width: p.shortestEdge, height: p.shortestEdge };
 }
+
+/**
+ * The size an image of `width`×`height` is resized to before the centre crop: shortest side to
+ * `shortestEdge` (never below the crop), or straight to the input size when there is no crop.
+ */
+export function resizedSize(p: ClipPreprocessing, width: number, height: number): { width: number; height: number } {
+  const input = inputSize(p);
+  if (!(p.doResize && p.doCenterCrop)) return input;
+  const scale = p.shortestEdge / Math.min(width, height);
+  return {
+    width: Math.max(input.width, Math.round(width * scale)),
+    height: Math.max(input.height, Math.round(height * scale)),
+  };
+}

@@ -1,15 +1,28 @@
 import sharp from 'sharp';
+import { resizedSize, type ClipPreprocessing } from './clip-preprocessing.js';
 
 /** The formats the providers return; anything else is a provider or storage fault. */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
 export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
 
-/** One decoded image: 8-bit sRGB, 3 channels, row-major, alpha already flattened. */
-export interface DecodedImage {
+/**
+ * One image as scoring sees it: 8-bit sRGB, 3 channels, row-major, alpha already flattened, at the
+ * size the CLIP preprocessing resizes to before its centre crop (shortest side 224 px for ViT-B/32:
+ * 398×224 for a 16:9 thumbnail). CLIP's input is cropped from it and the pixel statistics are
+ * measured on it, so the full-resolution pixels are never held.
+ */
+export interface ScoringImage {
   width: number;
   height: number;
   format: ImageFormat;
   data: Buffer;
+}
+
+/** What the header says, read without decoding pixels. */
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
 }
 
 export type ImageProblem = 'not-an-image' | 'unsupported-format' | 'wrong-size';
@@ -31,15 +44,16 @@ export class ImageRejectedError extends Error {
 export const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
 
 /**
- * Decodes the encoded bytes exactly once. The size and format are checked from the header first, so a
- * wrong-size or foreign file is rejected without decoding its pixels.
+ * Decodes the encoded bytes once, straight to the scoring size. The size and format are checked from
+ * the header first, so a wrong-size or foreign file is rejected without decoding its pixels.
  */
 export async function decodeImage(
   bytes: Uint8Array,
+  p: ClipPreprocessing,
   expected?: { width: number; height: number },
   label = 'image'
-): Promise<DecodedImage> {
-  return decodePixels(bytes, await checkImageHeader(bytes, expected, label), label);
+): Promise<ScoringImage> {
+  return decodePixels(bytes, await checkImageHeader(bytes, expected, label), p, label);
 }
 
 /**
@@ -50,7 +64,7 @@ export async function checkImageHeader(
   bytes: Uint8Array,
   expected: { width: number; height: number } | undefined,
   label: string
-): Promise<ImageFormat> {
+): Promise<ImageHeader> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -73,26 +87,34 @@ export async function checkImageHeader(
       `${label} is ${meta.width}x${meta.height}, expected ${expected.width}x${expected.height}`
     );
   }
-  return format as ImageFormat;
+  return { format: format as ImageFormat, width: meta.width, height: meta.height };
 }
 
-/** Decodes the pixels of bytes whose header {@link checkImageHeader} accepted. */
-export async function decodePixels(bytes: Uint8Array, format: ImageFormat, label: string): Promise<DecodedImage> {
+/**
+ * Decodes the pixels of bytes whose header {@link checkImageHeader} accepted, resized in the same
+ * libvips pipeline to the CLIP resize size: the decoder streams into the bicubic reduction, so the
+ * full-resolution image is never materialised (about half the CPU of decoding it and resizing the
+ * copy, with bit-identical output). No shrink-on-load: the JPEG decoder's own downscaling would
+ * change the pixels CLIP sees (up to 30 levels) for ~1 ms an image.
+ */
+export async function decodePixels(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  p: ClipPreprocessing,
+  label: string
+): Promise<ScoringImage> {
+  const size = resizedSize(p, header.width, header.height);
   try {
     const { data, info } = await sharp(bytes)
       .flatten({ background: FLATTEN_BACKGROUND })
       .toColourspace('srgb')
       .removeAlpha()
+      .resize(size.width, size.height, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: false })
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { width: info.width, height: info.height, format, data };
+    return { width: info.width, height: info.height, format: header.format, data };
   } catch (err) {
     throw new ImageRejectedError('not-an-image', `${label} could not be decoded: ${(err as Error).message}`);
   }
-}
-
-/** A sharp pipeline over the decoded pixels (no second decode of the encoded file). */
-export function fromDecoded(image: DecodedImage): sharp.Sharp {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 }

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createScheduler, createWorker, type Scheduler } from 'tesseract.js';
-import { fromDecoded, type DecodedImage } from './decode-image.js';
+import { FLATTEN_BACKGROUND } from './decode-image.js';
 
 export interface OcrPoolOptions {
   /** Worker threads, 1–2 (default 1: each holds ~40 MB and one recognition already takes a core). */
@@ -23,8 +23,12 @@ export interface OcrPoolOptions {
   maxSide?: number;
 }
 
-/** An encoded image (JPEG, PNG, WebP …) or pixels scoring has already decoded (not decoded again). */
-export type OcrImage = Uint8Array | DecodedImage;
+/**
+ * An encoded image (JPEG, PNG, WebP …). OCR decodes it itself, straight to its own size: CLIP and the
+ * statistics use a smaller image (decode-image.ts), and decoding into the resize costs less than
+ * resizing a full-resolution copy.
+ */
+export type OcrImage = Uint8Array;
 
 export interface OcrPool {
   /**
@@ -52,13 +56,15 @@ function englishDataPath(): string {
 /** The image as tesseract gets it (see the module comment). */
 export async function prepareForOcr(image: OcrImage, maxSide = 640): Promise<Buffer> {
   return (
-    (image instanceof Uint8Array ? sharp(image) : fromDecoded(image))
+    sharp(image)
+      // Transparent areas read on white, as they are scored.
+      .flatten({ background: FLATTEN_BACKGROUND })
       .greyscale()
       // sharp resizes before it applies a median whatever the call order; written in that order.
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .median(3)
-      // Decoded pixels carry no resolution; without one tesseract warns and guesses 70 dpi. 72 is what
-      // the providers' JPEGs declare.
+      // Without a declared resolution (PNG and WebP often have none) tesseract warns and guesses 70
+      // dpi; 72 is what the providers' JPEGs declare.
       .withMetadata({ density: 72 })
       .png({ compressionLevel: 1 })
       .toBuffer()
@@ -70,9 +76,10 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
   const maxSide = options.maxSide ?? 640;
   let scheduler: Promise<Scheduler> | undefined;
   let terminations = 0;
-  // As many images are prepared at once as there are workers: preparing takes ~25 ms of a libuv
-  // thread per 1280×720 image, recognising ~100 ms, so that keeps the workers fed, while a batch's
-  // worth at once would fill libuv's four threads and hold up the CLIP preprocessing queued behind.
+  // As many images are prepared at once as there are workers: preparing takes ~35 ms of a libuv
+  // thread per 1280×720 image (decode, greyscale, median), recognising ~40–70 ms, so that keeps the
+  // workers fed, while a batch's worth at once would fill libuv's four threads and hold up the CLIP
+  // decoding queued behind.
   const preparing = concurrencyLimit(size);
 
   const start = async (): Promise<Scheduler> => {

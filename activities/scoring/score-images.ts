@@ -13,7 +13,7 @@ import {
 import { antonymProbability, dot, type AntonymPair } from './aesthetic.js';
 import type { ClipModel } from './clip-model.js';
 import { clipPixelCount, writeClipPixels } from './clip-pixels.js';
-import { checkImageHeader, decodePixels, type ImageFormat } from './decode-image.js';
+import { checkImageHeader, decodePixels, type ImageHeader } from './decode-image.js';
 import { applyAestheticHead, checkHeadBinding, type AestheticHead } from './laion-head.js';
 import type { OcrPool } from './ocr-pool.js';
 import { technicalQuality, type TechnicalWeights } from './technical-quality.js';
@@ -65,12 +65,12 @@ function settledLater<T>(promise: Promise<T>): Promise<T> {
 
 /**
  * Scores the images of one thumbnail against its prompt. Every header is checked first (a foreign or
- * wrong-size file fails before any pixels are decoded); then each image is decoded once, and its CLIP
- * input, its pixel statistics and its OCR are all made from that decode. The vision tower runs the
- * images in passes of up to PASS_SIZE, pipelined: ONNX Runtime blocks the main thread while a pass
- * runs, so the next pass's decoding and this pass's statistics are queued on libuv threads just
- * before it and proceed meanwhile, and OCR (tesseract's thread) starts as soon as an image is
- * decoded. Results are in input order.
+ * wrong-size file fails before any pixels are decoded); then each image is decoded once, straight to
+ * the CLIP resize size, and both its CLIP input and its pixel statistics are made from that decode.
+ * The vision tower runs the images in passes of up to PASS_SIZE, pipelined: ONNX Runtime blocks the
+ * main thread while a pass runs, so the next pass's decoding is queued on libuv threads just before
+ * it and proceeds meanwhile. OCR, when the prompt quotes text, reads the encoded bytes in tesseract's
+ * threads from the start. Results are in input order.
  * Temporal-free, so the benchmark measures exactly what the activity runs.
  */
 export async function scoreImages(
@@ -84,13 +84,13 @@ export async function scoreImages(
   if (head) checkHeadBinding(head, model);
   const prompts = head ? [] : options.aestheticPrompts;
   const labels = images.map((img, i) => `image ${i} (sha256 ${img.sha256.slice(0, 12)})`);
-  const formats = await Promise.all(images.map((img, i) => checkImageHeader(img.bytes, expected, labels[i]!)));
+  const headers = await Promise.all(images.map((img, i) => checkImageHeader(img.bytes, expected, labels[i]!)));
   const abandon = new AbortController();
   const { imageEmbeds, promptEmbed, pairEmbeds, techs, checks } = await measure(
     model,
     prompt,
     images,
-    formats,
+    headers,
     labels,
     options,
     abandon.signal
@@ -145,15 +145,26 @@ async function measure(
   model: ClipModel,
   prompt: string,
   images: readonly EncodedImage[],
-  formats: readonly ImageFormat[],
+  headers: readonly ImageHeader[],
   labels: readonly string[],
   options: ScoringOptions,
   signal: AbortSignal
 ) {
   const { ocr, technicalWeights } = options;
   const prompts = options.aestheticHead ? [] : options.aestheticPrompts;
+  // OCR is the slowest part when text is asked for (~70 ms an image): it reads the encoded bytes, so
+  // it starts at once and runs in tesseract's threads beside everything else.
+  const checks = settledLater(
+    Promise.all(
+      images.map((image) =>
+        ocr ? textFidelityFor(prompt, image.bytes, ocr, signal) : Promise.resolve<TextCheck | undefined>(undefined)
+      )
+    )
+  );
   const decode = (pass: number[]) =>
-    settledLater(Promise.all(pass.map((i) => decodePixels(images[i]!.bytes, formats[i]!, labels[i]!))));
+    settledLater(
+      Promise.all(pass.map((i) => decodePixels(images[i]!.bytes, headers[i]!, model.preprocessing, labels[i]!)))
+    );
   const order = passes(images.length);
   let decoding = decode(order[0] ?? []);
   // Text embeddings come from the cache after the first call; a first call's text pass runs while
@@ -165,32 +176,22 @@ async function measure(
     ])
   );
   const per = clipPixelCount(model.preprocessing);
-  const technical: Promise<TechnicalQuality>[] = [];
-  const texts: Promise<TextCheck | undefined>[] = [];
+  const techs: TechnicalQuality[] = [];
   const imageEmbeds: Float32Array[] = [];
   for (const [k, pass] of order.entries()) {
     const decoded = await decoding;
-    // OCR is the slowest part when text is asked for (~100 ms an image): it starts as soon as the
-    // pixels exist and runs in tesseract's threads beside everything else.
-    for (const [j, image] of decoded.entries()) {
-      texts[pass[j]!] = settledLater(ocr ? textFidelityFor(prompt, image, ocr, signal) : Promise.resolve(undefined));
-    }
-    const pixels = new Float32Array(per * pass.length);
-    await Promise.all(decoded.map((image, j) => writeClipPixels(image, model.preprocessing, pixels, j * per)));
-    // Queued before the pass blocks the main thread, the next pass's decoding first (it is on the
-    // critical path), so both run on libuv threads during inference.
+    // Queued before the pass blocks the main thread, so the next pass decodes on libuv threads
+    // during inference.
     if (k + 1 < order.length) decoding = decode(order[k + 1]!);
+    const pixels = new Float32Array(per * pass.length);
     for (const [j, image] of decoded.entries()) {
-      technical[pass[j]!] = settledLater(technicalQuality(image, technicalWeights));
+      writeClipPixels(image, model.preprocessing, pixels, j * per);
+      techs[pass[j]!] = technicalQuality(image, technicalWeights);
     }
     imageEmbeds.push(...(await model.embedImages(pixels, pass.length)));
   }
-  const [[promptEmbed, pairEmbeds], techs, checks] = await Promise.all([
-    textEmbeds,
-    Promise.all(technical),
-    Promise.all(texts),
-  ]);
-  return { imageEmbeds, promptEmbed, pairEmbeds, techs, checks };
+  const [[promptEmbed, pairEmbeds], texts] = await Promise.all([textEmbeds, checks]);
+  return { imageEmbeds, promptEmbed, pairEmbeds, techs, checks: texts };
 }
 
 function aestheticInfo(head: AestheticHead | undefined): AestheticInfo {
