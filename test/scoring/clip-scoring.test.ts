@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ClipModelUnavailableError } from '../../activities/scoring/model-errors.js';
 import { LocalBlobStore } from '../../common/blob-store.js';
@@ -24,6 +23,7 @@ import {
   wrongSizePng,
 } from './fixtures.js';
 import { tinyModelConfig } from './tiny-model.js';
+import { applicationFailure } from '../helpers/application-failure.js';
 
 const PROMPT = 'a cooking video thumbnail with a bowl of ramen';
 
@@ -42,15 +42,6 @@ function countingProvider(c: ClipModelConfig = config): ClipModelProvider {
 
 function input(images: BlobRef[], prompt = PROMPT): ScoreCandidatesInput {
   return { prompt, images, width: WIDTH, height: HEIGHT };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 beforeAll(async () => {
@@ -153,7 +144,7 @@ describe('scoreCandidates on the tiny random-weight CLIP', () => {
       weights: { aesthetic: 1, technical: 0 },
     });
     for (const s of aestheticOnly.scores) expect(s.score).toBeCloseTo(s.aesthetic, 12);
-    const bad = await failureOf(scoreCandidates({ ...input(refs.slice(0, 1)), weights: { technical: -1 } }));
+    const bad = await applicationFailure(scoreCandidates({ ...input(refs.slice(0, 1)), weights: { technical: -1 } }));
     expect(bad.type).toBe('ScoringInvalidInput');
   });
 });
@@ -162,7 +153,7 @@ describe('scoreCandidates failures', () => {
   test('a missing model fails non-retryably, naming the model, folders, files and fixes', async () => {
     const missing = tinyModelConfig({ modelId: 'no-such-clip', modelDir: join(root, 'models') });
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider(missing) });
-    const failure = await failureOf(scoreCandidates(input(refs.slice(0, 1))));
+    const failure = await applicationFailure(scoreCandidates(input(refs.slice(0, 1))));
     expect(failure.nonRetryable).toBe(true);
     expect(failure.type).toBe('ScoringModelUnavailable');
     expect(failure.message).toContain('"no-such-clip"');
@@ -175,7 +166,7 @@ describe('scoreCandidates failures', () => {
 
   test('a model folder with a file missing is reported with that file', async () => {
     const partial = tinyModelConfig({ quantized: false });
-    const failure = await failureOf(
+    const failure = await applicationFailure(
       createScoringActivities({ store, model: countingProvider(partial) }).scoreCandidates(input(refs.slice(0, 1)))
     );
     expect(failure.type).toBe('ScoringModelUnavailable');
@@ -185,11 +176,11 @@ describe('scoreCandidates failures', () => {
   test('non-images and wrong-size images fail non-retryably with a clear message', async () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
     const text = await store.put(Buffer.from('{"error":"quota exceeded"}'), 'image/png');
-    const notImage = await failureOf(scoreCandidates(input([refs[0]!, text])));
+    const notImage = await applicationFailure(scoreCandidates(input([refs[0]!, text])));
     expect(notImage).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidImage' });
     expect(notImage.message).toContain('image 1');
     const small = await store.put(await wrongSizePng(), 'image/png');
-    const wrongSize = await failureOf(scoreCandidates(input([small])));
+    const wrongSize = await applicationFailure(scoreCandidates(input([small])));
     expect(wrongSize).toMatchObject({ nonRetryable: true, type: 'ScoringWrongImageSize' });
     expect(wrongSize.message).toContain(`is 320x240, expected ${WIDTH}x${HEIGHT}`);
   });
@@ -197,13 +188,13 @@ describe('scoreCandidates failures', () => {
   test('an image missing from the store fails non-retryably', async () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
     const ghost = { sha256: 'f'.repeat(64), bytes: 1, contentType: 'image/png' };
-    const failure = await failureOf(scoreCandidates(input([ghost])));
+    const failure = await applicationFailure(scoreCandidates(input([ghost])));
     expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringImageMissing' });
   });
 
   test('bad input fails non-retryably', async () => {
     const { scoreCandidates } = createScoringActivities({ store, model: countingProvider() });
-    const failure = await failureOf(scoreCandidates({ ...input(refs.slice(0, 1)), width: 0 }));
+    const failure = await applicationFailure(scoreCandidates({ ...input(refs.slice(0, 1)), width: 0 }));
     expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidInput' });
     expect(loads).toBe(0);
   });
@@ -225,11 +216,11 @@ describe('scoring heartbeats, so a crashed scoring worker is noticed within a mi
       new ClipModelProvider({ ...config, modelId: 'no-such-model', allowRemote: true }, (cfg) =>
         Promise.reject(new ClipModelUnavailableError(cfg, [{ folder: '/nowhere', missing: ['config.json'] }], message))
       );
-    const flaky = await failureOf(
+    const flaky = await applicationFailure(
       createScoringActivities({ store, model: offline('fetch failed') }).scoreCandidates(input(refs.slice(0, 1)))
     );
     expect(flaky).toMatchObject({ type: 'ScoringModelDownloadFailed', nonRetryable: false });
-    const gone = await failureOf(
+    const gone = await applicationFailure(
       createScoringActivities({ store, model: offline('Could not locate file') }).scoreCandidates(
         input(refs.slice(0, 1))
       )

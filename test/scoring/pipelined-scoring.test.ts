@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   ClipModelProvider,
   createOcrPool,
@@ -12,6 +11,7 @@ import { LocalBlobStore } from '../../common/blob-store.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import { renderImage } from '../../emulator/render.js';
 import { tinyModelConfig } from './tiny-model.js';
+import { applicationFailure } from '../helpers/application-failure.js';
 
 /**
  * Scoring runs the vision tower in passes of up to eight images, decoding the next pass while one
@@ -62,15 +62,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 test('nine candidates in two passes get the scores, statistics and OCR each gets alone, in input order', async () => {
   const together = await activities.scoreCandidates({ prompt: PROMPT, images: refs, ...size });
   expect(passes).toBe(2);
@@ -96,7 +87,7 @@ test('an image whose pixels cannot be decoded, in the second pass, fails the cal
   const cut = await store.put(good.subarray(0, Math.round(good.length * 0.6)), 'image/jpeg');
   // Nine images, passes of 5 + 4: index 6 is in the second.
   const images = [...refs.slice(0, 6), cut, ...refs.slice(6, 8)];
-  const failure = await failureOf(activities.scoreCandidates({ prompt: PROMPT, images, ...size }));
+  const failure = await applicationFailure(activities.scoreCandidates({ prompt: PROMPT, images, ...size }));
   expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringInvalidImage' });
   expect(failure.message).toContain(`image 6 (sha256 ${cut.sha256.slice(0, 12)}) could not be decoded`);
   expect(passes).toBe(1); // the first pass ran while the second decoded; nothing after the failure
@@ -105,7 +96,7 @@ test('an image whose pixels cannot be decoded, in the second pass, fails the cal
 test('a wrong-size image in the last pass fails before any pass runs, as the header is checked first', async () => {
   const small = await renderImage({ model: 'flux-schnell', prompt: PROMPT, seed: 1, width: 320, height: 180 });
   const ref = await store.put(small.bytes, small.contentType);
-  const failure = await failureOf(
+  const failure = await applicationFailure(
     activities.scoreCandidates({ prompt: PROMPT, images: [...refs.slice(0, 8), ref], ...size })
   );
   expect(failure).toMatchObject({ nonRetryable: true, type: 'ScoringWrongImageSize' });
