@@ -67,9 +67,6 @@ export const DEFAULT_DRIP_BYTES_PER_SECOND = 2_048;
 export const DEFAULT_OVERSIZED_BYTES = 40 * 1024 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Kept as an alias: the model slugs the emulator serves. */
-export type FluxModel = EmulatedModel;
-
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -877,8 +874,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   return control;
 }
 
-export type { BillingEntry, BilledOutcome, BillingApi } from './billing.js';
-export type { FaultApi, FaultConfig, FaultKind, RandomFaults, ScriptedFault } from './faults.js';
+export type { BillingEntry } from './billing.js';
+export type { FaultApi, FaultConfig, FaultKind } from './faults.js';
 export type { EmulatedModel } from './models.js';
 export type { OutputSizeOptions, Size } from './sizes.js';
 export type { Defect } from './quality.js';
