@@ -6,7 +6,8 @@
  * own process, so its RSS is that model's. For each model, from one run:
  *
  *  - model only: the vision tower alone on prepared input, in passes of 1, 4 and 8 (scoring runs a
- *    thumbnail's candidates, up to 8, as one pass);
+ *    thumbnail's candidates, up to 8, as one pass), and the multiply-add rate that is (GMAC/s, to set
+ *    against the cores' int8 peak from `npm run bench:int8-peak`);
  *  - images/s end to end without the text check, per call of 1, 4 (the default candidates) and 8 images;
  *  - images/s with the text check (the prompt quotes text; OCR as the worker runs it, one tesseract
  *    worker) and what the check adds per candidate;
@@ -131,6 +132,36 @@ async function bestOfThree(
   return { best: perImage[0]!, median: perImage[1]!, cpu };
 }
 
+interface VisionConfig {
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  image_size: number;
+  patch_size: number;
+  num_channels: number;
+  projection_dim: number;
+}
+
+/**
+ * Multiply-adds of one image through the vision tower's weight matrices (the int8 products, ~98 % of
+ * its arithmetic; attention's own products are left out): the patch embedding, then per layer the
+ * four attention projections and the two MLP matrices for every token, and the projection of the
+ * class token. 4.36 G for ViT-B/32. Divided by the measured time it says how close the tower runs
+ * to the cores' int8 peak (`npm run bench:int8-peak`).
+ */
+function visionMacsPerImage(config: ClipModelConfig): number {
+  const file = join(config.modelDir, config.modelId, 'config.json');
+  const v = (JSON.parse(readFileSync(file, 'utf8')) as { vision_config: VisionConfig }).vision_config;
+  const patches = (v.image_size / v.patch_size) ** 2;
+  const tokens = patches + 1;
+  const perLayer = tokens * (4 * v.hidden_size ** 2 + 2 * v.hidden_size * v.intermediate_size);
+  return (
+    patches * v.num_channels * v.patch_size ** 2 * v.hidden_size +
+    v.num_hidden_layers * perLayer +
+    v.hidden_size * v.projection_dim
+  );
+}
+
 /** The vision tower alone, on CLIP inputs prepared beforehand: the ceiling for end-to-end scoring. */
 async function modelOnly(
   model: ClipModel,
@@ -239,10 +270,12 @@ async function child(name: string): Promise<void> {
     `  load ${loadMs.toFixed(0)} ms; RSS ${mb(rssStart)} MB before loading, ${mb(rssLoaded)} MB with the model, ` +
       `${mb(rssWithOcr)} MB with the model and OCR loaded (after all runs), peak ${mb(peak)} MB`
   );
-  console.log('model only (vision tower on prepared input):');
+  const macs = visionMacsPerImage(config);
+  console.log(`model only (vision tower on prepared input; ${(macs / 1e9).toFixed(2)} G multiply-adds an image):`);
   for (const [pass, t] of modelTimes) {
     console.log(
-      `  pass of ${pass}: ${t.best.toFixed(1)} ms/image (median ${t.median.toFixed(1)}); CPU ${t.cpu.toFixed(1)} ms/image`
+      `  pass of ${pass}: ${t.best.toFixed(1)} ms/image (median ${t.median.toFixed(1)}) = ` +
+        `${(macs / t.best / 1e6).toFixed(0)} GMAC/s; CPU ${t.cpu.toFixed(1)} ms/image`
     );
   }
   console.log(`end to end (best of 3 runs of ${total} images; with the text check, of ${textTotal}):`);
