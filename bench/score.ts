@@ -11,6 +11,8 @@
  *  - images/s end to end without the text check, per call of 1, 4 (the default candidates) and 8 images;
  *  - images/s with the text check (the prompt quotes text; OCR as the worker runs it, one tesseract
  *    worker) and what the check adds per candidate;
+ *  - images/s as the scoring worker runs it (a stream of calls of 4 and of 8, two in flight), and its
+ *    share of the model-only rate, the two timed alternately;
  *  - RSS before loading, with the model, with OCR loaded too, and the peak.
  *
  *   npm run bench:score                       # both models
@@ -108,28 +110,39 @@ function readDrafts(dir: string): EncodedImage[] {
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const rss = () => process.memoryUsage().rss;
 
-/**
- * Best and median of three timed runs (the machine is shared: the best run is the least disturbed),
- * and the process CPU time per image, which a busy neighbour does not inflate the way it does wall
- * time: the fairest figure for comparing two versions of the code run minutes apart.
- */
-async function bestOfThree(
-  images: number,
-  run: () => Promise<unknown>
-): Promise<{ best: number; median: number; cpu: number }> {
-  const perImage: number[] = [];
-  const cpuPerImage: number[] = [];
-  for (let rep = 0; rep < 3; rep++) {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await run();
-    perImage.push((performance.now() - t0) / images);
-    const cpu = process.cpuUsage(cpu0);
-    cpuPerImage.push((cpu.user + cpu.system) / 1000 / images);
-  }
-  const cpu = [...cpuPerImage].sort((a, b) => a - b)[1]!;
-  perImage.sort((a, b) => a - b);
-  return { best: perImage[0]!, median: perImage[1]!, cpu };
+interface Timing {
+  /** Wall time per image of the least disturbed run (the machine is shared), and of the median run. */
+  best: number;
+  median: number;
+  /**
+   * Process CPU time per image, median run: a busy neighbour does not inflate it the way it does wall
+   * time, so it is the fairest figure for comparing two versions of the code run minutes apart.
+   */
+  cpu: number;
+}
+
+/** One timed run of `images` images: wall and process CPU milliseconds per image. */
+async function timeRun(images: number, run: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const wall = (performance.now() - t0) / images;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 / images };
+}
+
+const median3 = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+
+function summarise(runs: { wall: number; cpu: number }[]): Timing {
+  const walls = runs.map((r) => r.wall);
+  return { best: Math.min(...walls), median: median3(walls), cpu: median3(runs.map((r) => r.cpu)) };
+}
+
+/** Best and median of three timed runs. */
+async function bestOfThree(images: number, run: () => Promise<unknown>): Promise<Timing> {
+  const runs = [];
+  for (let rep = 0; rep < 3; rep++) runs.push(await timeRun(images, run));
+  return summarise(runs);
 }
 
 interface VisionConfig {
@@ -162,28 +175,27 @@ function visionMacsPerImage(config: ClipModelConfig): number {
   );
 }
 
-/** The vision tower alone, on CLIP inputs prepared beforehand: the ceiling for end-to-end scoring. */
-async function modelOnly(
-  model: ClipModel,
-  images: EncodedImage[],
-  total: number
-): Promise<Map<number, Awaited<ReturnType<typeof bestOfThree>>>> {
+/**
+ * The vision tower alone, on CLIP inputs prepared beforehand (the ceiling for end-to-end scoring):
+ * `run(pass)` makes `count` images' worth of passes of `pass`, untimed, for callers that time it.
+ */
+async function modelOnly(model: ClipModel, images: EncodedImage[], count: number) {
   const per = clipPixelCount(model.preprocessing);
   const pixels = new Float32Array(per * images.length);
   for (const [i, image] of images.entries()) {
     writeClipPixels(await decodeImage(image.bytes, model.preprocessing), model.preprocessing, pixels, i * per);
   }
-  const timings = new Map<number, Awaited<ReturnType<typeof bestOfThree>>>();
-  for (const pass of PASSES) {
+  const rounds = (pass: number) => Math.max(1, Math.round(count / pass));
+  const run = async (pass: number) => {
     const input = pixels.subarray(0, per * pass);
-    await model.embedImages(input, pass); // warm-up
-    const rounds = Math.max(1, Math.round(total / pass));
-    const t = await bestOfThree(rounds * pass, async () => {
-      for (let r = 0; r < rounds; r++) await model.embedImages(input, pass);
-    });
-    timings.set(pass, t);
+    for (let r = 0; r < rounds(pass); r++) await model.embedImages(input, pass);
+  };
+  const timings = new Map<number, Timing>();
+  for (const pass of PASSES) {
+    await model.embedImages(pixels.subarray(0, per * pass), pass); // warm-up
+    timings.set(pass, await bestOfThree(rounds(pass) * pass, () => run(pass)));
   }
-  return timings;
+  return { timings, run, images: (pass: number) => rounds(pass) * pass };
 }
 
 async function child(name: string): Promise<void> {
@@ -207,7 +219,8 @@ async function child(name: string): Promise<void> {
   const total = Number(values.images);
   const textTotal = Number(values['text-images']);
 
-  const modelTimes = await modelOnly(model, images, total);
+  const towerOnly = await modelOnly(model, images, total);
+  const modelTimes = towerOnly.timings;
   const endToEnd = async (prompt: string, batch: number, count: number) => {
     const slice = images.slice(0, batch);
     await scoreImages(model, prompt, slice, size, options); // warm-up (text cache, OCR start)
@@ -217,18 +230,29 @@ async function child(name: string): Promise<void> {
     });
   };
   // As the scoring worker runs them: a stream of calls, as many in flight as it executes at once, so
-  // one call's decoding overlaps another's inference.
+  // one call's decoding overlaps another's inference. Each of the three runs comes right after a
+  // model-only run of the same passes, and the share of the model-only rate is the median of the three
+  // runs' ratios: the two sides of each ratio are timed in the same minute, which the host's swings
+  // (±20 % from one minute to the next) would otherwise decide.
   const inFlight = SCORING_WORKER_OPTIONS.maxConcurrentActivityTaskExecutions;
   const streamed = async (batch: number, count: number) => {
     const slice = images.slice(0, batch);
     const calls = Math.max(inFlight, Math.round(count / batch));
-    return bestOfThree(calls * batch, async () => {
+    const stream = async () => {
       let next = 0;
       const lane = async () => {
         while (next++ < calls) await scoreImages(model, PLAIN_PROMPT, slice, size, options);
       };
       await Promise.all(Array.from({ length: inFlight }, lane));
-    });
+    };
+    const runs: { wall: number; cpu: number }[] = [];
+    const towers: { wall: number; cpu: number }[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      towers.push(await timeRun(towerOnly.images(batch), () => towerOnly.run(batch)));
+      runs.push(await timeRun(calls * batch, stream));
+    }
+    const share = median3(runs.map((run, rep) => towers[rep]!.wall / run.wall));
+    return { ...summarise(runs), share, tower: summarise(towers).best };
   };
   const rows: string[] = [];
   for (const batch of BATCHES) {
@@ -247,7 +271,8 @@ async function child(name: string): Promise<void> {
     rows.push(
       `  ${batch} per call, ${inFlight} calls in flight (the scoring worker): ${(1000 / t.best).toFixed(1)} images/s, ` +
         `${t.best.toFixed(1)} ms/image (median ${(1000 / t.median).toFixed(1)} images/s) = ` +
-        `${((100 * modelTimes.get(batch)!.best) / t.best).toFixed(0)} % of the model-only rate for passes of ${batch}; ` +
+        `${(100 * t.share).toFixed(0)} % of the model-only rate for passes of ${batch} ` +
+        `(timed alternately: model only ${t.tower.toFixed(1)} ms/image at best); ` +
         `CPU ${t.cpu.toFixed(1)} ms/image`
     );
   }
