@@ -78,12 +78,8 @@ function validate(input: ScoreCandidatesInput): void {
  * rather than after the whole start-to-close timeout (a no-op outside an activity, as in unit tests).
  */
 async function heartbeating<T>(work: Promise<T>): Promise<T> {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return work;
-  }
+  const ctx = activityContext();
+  if (!ctx) return work;
   ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
   try {
@@ -94,6 +90,14 @@ async function heartbeating<T>(work: Promise<T>): Promise<T> {
 }
 
 const HEARTBEAT_MS = 5_000;
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
 
 export function createScoringActivities(deps: ScoringDeps) {
   const baseWeights = resolveScoreWeights(deps.weights);
@@ -142,6 +146,7 @@ export function createScoringActivities(deps: ScoringDeps) {
         })
       ),
     ]);
+    const cancellation = activityContext()?.cancellationSignal;
     try {
       const expected =
         input.width !== undefined && input.height !== undefined
@@ -153,6 +158,9 @@ export function createScoringActivities(deps: ScoringDeps) {
         technicalWeights,
         ...(aestheticHead ? { aestheticHead } : {}),
         ...(deps.ocr ? { ocr: deps.ocr } : {}),
+        // Cancelled, timed out or its worker shutting down: OCR still waiting for this call's
+        // images is dropped rather than kept busy for nothing (it would hold up the retry).
+        ...(cancellation ? { signal: cancellation } : {}),
       });
     } catch (err) {
       if (err instanceof ImageRejectedError) {

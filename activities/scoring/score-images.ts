@@ -37,6 +37,8 @@ export interface ScoringOptions {
   aestheticHead?: AestheticHead;
   /** OCR for the requested-text check; without it the text component is not measured. */
   ocr?: Pick<OcrPool, 'recognize'>;
+  /** Aborts the call (the activity was cancelled): OCR still waiting for its images is dropped. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function scoreImages(
   const labels = images.map((img, i) => `image ${i} (sha256 ${img.sha256.slice(0, 12)})`);
   const headers = await Promise.all(images.map((img, i) => checkImageHeader(img.bytes, expected, labels[i]!)));
   const abandon = new AbortController();
+  const signal = options.signal ? AbortSignal.any([abandon.signal, options.signal]) : abandon.signal;
   const { imageEmbeds, promptEmbed, pairEmbeds, techs, checks } = await measure(
     model,
     prompt,
@@ -93,7 +96,7 @@ export async function scoreImages(
     headers,
     labels,
     options,
-    abandon.signal
+    signal
   ).catch((err: unknown) => {
     // This call has failed: OCR still waiting for its images is dropped rather than run for nothing.
     abandon.abort();

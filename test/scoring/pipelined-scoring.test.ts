@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ClipModelProvider,
+  DEFAULT_AESTHETIC_PROMPTS,
+  DEFAULT_TECHNICAL_WEIGHTS,
   createOcrPool,
   createScoringActivities,
   loadClipModel,
+  scoreImages,
 } from '../../activities/scoring/index.js';
+import { DEFAULT_SCORE_WEIGHTS } from '../../shared/scoring.js';
 import { LocalBlobStore } from '../../common/blob-store.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import { renderImage } from '../../emulator/render.js';
@@ -106,6 +110,21 @@ test('a wrong-size image in the last pass fails before any pass runs, as the hea
 }, 120_000);
 
 describe('OCR left waiting when scoring stops', () => {
+  test('a cancelled call (its signal aborts) fails with the reason instead of finishing its OCR', async () => {
+    const clip = await model.get();
+    const images = await Promise.all(refs.map(async (ref) => ({ bytes: await store.get(ref), sha256: ref.sha256 })));
+    const cancel = new AbortController();
+    const call = scoreImages(clip, PROMPT, images, size, {
+      weights: { ...DEFAULT_SCORE_WEIGHTS },
+      aestheticPrompts: DEFAULT_AESTHETIC_PROMPTS,
+      technicalWeights: DEFAULT_TECHNICAL_WEIGHTS,
+      ocr: pool,
+      signal: cancel.signal,
+    });
+    cancel.abort(new Error('activity cancelled'));
+    await expect(call).rejects.toThrow('activity cancelled');
+  });
+
   test("is dropped when the call's signal aborts, and refused (not restarting the workers) after terminate", async () => {
     const idle = createOcrPool();
     const bytes = await store.get(refs[0]!);
