@@ -13,9 +13,11 @@ import type { EmulatedModel } from './models.js';
 /** Share of draft images whose lettering is misspelt. Pro models always spell it right. */
 export const DRAFT_GARBLE_RATE = 0.4;
 
-// Double quotes pair freely; a straight single quote opens only after a non-letter and closes
-// only before one, so apostrophes (DON'T, it's) stay inside the text.
-const QUOTED = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|«([^»]+)»|(?:^|(?<=[^\p{L}\p{N}]))'(.+?)'(?![\p{L}\p{N}])/gu;
+// Apostrophes are not quotes: a single quote (straight or ’) closes only before a non-letter, a
+// straight one opens only after one and holds apostrophes only between letters (DON'T, '80s, it's);
+// a double quote after a digit is an inch mark (12").
+const QUOTED =
+  /(?<!\p{N})"([^"]+)"|“([^”]+)”|‘(.+?)’(?![\p{L}\p{N}])|«([^»]+)»|(?:^|(?<=[^\p{L}\p{N}]))'((?:[^']|(?<=[\p{L}\p{N}])'(?=[\p{L}\p{N}]))+?)'(?![\p{L}\p{N}])/gu;
 
 /** The quoted text a prompt asks for (several quotes joined by a space), or undefined. */
 export function quotedText(prompt: string): string | undefined {

@@ -20,7 +20,7 @@ export async function textFidelityFor(
 ): Promise<TextCheck | undefined> {
   const wanted = requestedText(prompt);
   if (!wanted) return undefined;
-  if (!wanted.measurable) return { requested: wanted.text, measured: false, reason: wanted.reason ?? 'not measurable' };
+  if (!wanted.measurable) return { requested: wanted.text, measured: false, reason: wanted.reason };
   const read = (await pool.recognize(image, signal)).replace(/\s+/g, ' ').trim();
   // Fidelity is measured on everything read; the record keeps a bounded excerpt (noise can read as
   // pages of characters, and the check travels in workflow results).

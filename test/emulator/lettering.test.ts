@@ -10,6 +10,9 @@ describe('emulator: lettering for quoted prompt text', () => {
     expect(quotedText('cooking “10 MINUTE PASTA” vibrant')).toBe('10 MINUTE PASTA');
     expect(quotedText("the text 'DON'T BUY THIS' big")).toBe("DON'T BUY THIS");
     expect(quotedText("it's a cat")).toBeUndefined();
+    expect(quotedText('text ‘DON’T BUY THIS’ in red')).toBe('DON’T BUY THIS');
+    expect(quotedText("retro '80s style, text 'RETRO'")).toBe('RETRO');
+    expect(quotedText('a 12" pizza, text "YUM"')).toBe('YUM');
   });
 
   test('drafts are misspelt on a seeded ~40 % share, pro models never; deterministic', () => {

@@ -12,6 +12,21 @@ describe('requestedText', () => {
     expect(requestedText('Café review "CRÈME BRÛLÉE $5"')).toEqual({ text: 'CRÈME BRÛLÉE $5', measurable: true });
   });
 
+  test('apostrophes and inch marks are not quotes', () => {
+    // Phones curl the apostrophe along with the quotes.
+    expect(requestedText('text ‘DON’T BUY THIS’ in red')?.text).toBe('DON’T BUY THIS');
+    // A leading or trailing apostrophe neither opens nor closes a quote.
+    expect(requestedText("retro '80s style, text 'RETRO'")?.text).toBe('RETRO');
+    expect(requestedText("the kids' toys, text 'BIG'")?.text).toBe('BIG');
+    expect(requestedText("players' 'GG'")?.text).toBe('GG');
+    expect(requestedText("text 'I FOUND IT'.")?.text).toBe('I FOUND IT');
+    // A double quote after a digit is an inch mark.
+    expect(requestedText('a 12" pizza, text "YUM"')?.text).toBe('YUM');
+    expect(requestedText('a 6\'2" man with a sign "HELLO"')?.text).toBe('HELLO');
+    expect(requestedText('text "2024" recap')?.text).toBe('2024');
+    expect(requestedText('"ONE" \'TWO\' “THREE”')?.text).toBe('ONE TWO THREE');
+  });
+
   test('no quotes, apostrophes only or nothing readable in quotes → undefined', () => {
     expect(requestedText('a cat reviewing headphones')).toBeUndefined();
     expect(requestedText("it's the cat's toy")).toBeUndefined();

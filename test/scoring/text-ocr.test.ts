@@ -6,6 +6,7 @@ import { createOcrPool, type OcrPool } from '../../activities/scoring/ocr-pool.j
 import { LocalBlobStore } from '../../common/blob-store.js';
 import { tinyModelConfig } from './tiny-model.js';
 import { textFidelityFor } from '../../activities/scoring/text-check.js';
+import { paintedText } from '../../emulator/lettering.js';
 import { renderImage } from '../../emulator/render.js';
 
 const PROMPTS = ["the text 'DON'T BUY THIS' big red", "travel vlog, text 'WE QUIT OUR JOBS TO TRAVEL'"];
@@ -20,7 +21,8 @@ async function fidelity(pool: OcrPool, prompt: string, bytes: Buffer): Promise<n
 /** Draft seeds of a prompt whose image is clean, split by whether the lettering is spelt right. */
 async function drafts(prompt: string): Promise<{ legible: Buffer[]; garbled: Buffer[] }> {
   const out = { legible: [] as Buffer[], garbled: [] as Buffer[] };
-  const want = /'(.+)'/.exec(prompt)?.[1]?.toUpperCase();
+  // What the emulator paints when it spells the text right: a pro model's lettering.
+  const want = paintedText('flux-1.1-pro', prompt, 0);
   for (let seed = 1; out.legible.length < 2 || out.garbled.length < 2; seed++) {
     const img = await renderImage({ model: 'flux-schnell', prompt, seed, ...size });
     if (img.defect !== 'clean') continue;
@@ -63,8 +65,10 @@ describe('requested-text check on emulator thumbnails (tesseract, offline)', () 
       ];
       const scored = [];
       for (const c of candidates) scored.push({ ...c, fidelity: await fidelity(pool, prompt, c.bytes) });
-      for (const s of scored) expect(s.fidelity).toBeLessThanOrEqual(s.name === 'legible' ? 1 : 0.7);
-      for (const s of scored.filter((c) => c.name === 'legible')) expect(s.fidelity).toBeGreaterThanOrEqual(0.8);
+      for (const s of scored) {
+        if (s.name === 'legible') expect(s.fidelity).toBeGreaterThanOrEqual(0.8);
+        else expect(s.fidelity).toBeLessThanOrEqual(0.7);
+      }
       const ranked = [...scored].sort((a, b) => b.fidelity - a.fidelity);
       expect(ranked.slice(0, 2).map((c) => c.name)).toEqual(['legible', 'legible']);
     }
