@@ -104,7 +104,7 @@ export const FAILURES = {
   ScoringAestheticHeadMismatch: {
     retryable: false,
     stopsBatch: true,
-    fix: `score with the CLIP the LAION head was trained on (Xenova/clip-vit-base-patch32), or set THUMBGATE_AESTHETIC=clip-iqa; ${RESTART}`,
+    fix: `score with the CLIP the LAION head was trained on (the message names it), or set THUMBGATE_AESTHETIC=clip-iqa; ${RESTART}`,
   },
   ScoringModelDownloadFailed: {
     retryable: true,

@@ -165,7 +165,10 @@ export interface ScoreComponents {
   text?: number;
 }
 
-/** Weights with defaults filled; throws RangeError on negative, non-finite or all-zero weights. */
+/**
+ * Weights with defaults filled; throws RangeError on negative or non-finite weights, and when
+ * aesthetic, alignment and technical are all 0.
+ */
 export function resolveScoreWeights(
   partial: Partial<ScoreWeights> = {},
   base: ScoreWeights = DEFAULT_SCORE_WEIGHTS
@@ -177,7 +180,8 @@ export function resolveScoreWeights(
     }
   }
   if (weights.aesthetic + weights.alignment + weights.technical <= 0) {
-    throw new RangeError('at least one score weight must be greater than 0');
+    // Text is measured only when a prompt quotes text, so it cannot carry the score alone.
+    throw new RangeError('score weights aesthetic, alignment and technical must not all be 0');
   }
   return weights;
 }

@@ -24,6 +24,12 @@ export type AntonymPair = [positive: string, negative: string];
 /** The paper's quality pair. */
 export const DEFAULT_AESTHETIC_PROMPTS: readonly AntonymPair[] = Object.freeze([['Good photo.', 'Bad photo.']]);
 
+/** CLIP-IQA needs a pair to compare against: without one the component would be a constant. */
+export function checkAestheticPrompts(pairs: readonly AntonymPair[]): void {
+  if (pairs.length === 0)
+    throw new RangeError('aestheticPrompts must hold at least one pair for the CLIP-IQA aesthetic');
+}
+
 /** CLIP's trained logit scale (exp of 4.6052); the paper uses it unchanged. */
 export const CLIP_LOGIT_SCALE = 100;
 

@@ -118,6 +118,15 @@ async function load(config: ClipModelConfig, options: LoadOptions): Promise<Clip
   }
   const [vision, text, tokenizer, processor] = parts;
   const modelConfig = vision.config as unknown as Record<string, unknown>;
+  const embeddingSize = modelConfig.projection_dim;
+  if (typeof embeddingSize !== 'number' || !Number.isInteger(embeddingSize) || embeddingSize < 1) {
+    // The width the aesthetic head is checked against; guessing it would hide a broken export.
+    throw new ClipModelUnavailableError(
+      config,
+      searchModelFolders(config),
+      `config.json has no projection_dim (got ${JSON.stringify(embeddingSize)}): not a CLIP export`
+    );
+  }
   const preprocessing = clipPreprocessingFrom(
     (processor as unknown as { feature_extractor: { config: Record<string, unknown> } }).feature_extractor.config
   );
@@ -169,7 +178,7 @@ async function load(config: ClipModelConfig, options: LoadOptions): Promise<Clip
     config,
     randomWeights: modelConfig.thumbgate_random_weights === true,
     preprocessing,
-    embeddingSize: typeof modelConfig.projection_dim === 'number' ? modelConfig.projection_dim : 0,
+    embeddingSize,
     embedImages,
     embedText,
   };

@@ -68,8 +68,8 @@ export function resizedSize(p: ClipPreprocessing, width: number, height: number)
   const input = inputSize(p);
   if (!(p.doResize && p.doCenterCrop)) return input;
   const scale = p.shortestEdge / Math.min(width, height);
-  return {
-    width: Math.max(input.width, Math.round(width * scale)),
-    height: Math.max(input.height, Math.round(height * scale)),
-  };
+  // Rounded down like CLIP's own processors (Python's int(), Transformers.js's Math.floor after
+  // two decimals, which keeps 223.99999… at 224): a 21:9 1568×672 draft resizes to 522×224, not 523.
+  const side = (length: number) => Math.floor(Number((length * scale).toFixed(2)));
+  return { width: Math.max(input.width, side(width)), height: Math.max(input.height, side(height)) };
 }

@@ -3,7 +3,6 @@ import { resizedSize, type ClipPreprocessing } from './clip-preprocessing.js';
 
 /** The formats the providers return; anything else is a provider or storage fault. */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
-export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
 
 /**
  * One image as scoring sees it: 8-bit sRGB, 3 channels, row-major, alpha already flattened, at the
@@ -14,13 +13,11 @@ export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
 export interface ScoringImage {
   width: number;
   height: number;
-  format: ImageFormat;
   data: Buffer;
 }
 
-/** What the header says, read without decoding pixels. */
+/** What the header says, read without decoding pixels (the format is checked, not kept). */
 export interface ImageHeader {
-  format: ImageFormat;
   width: number;
   height: number;
 }
@@ -87,7 +84,7 @@ export async function checkImageHeader(
       `${label} is ${meta.width}x${meta.height}, expected ${expected.width}x${expected.height}`
     );
   }
-  return { format: format as ImageFormat, width: meta.width, height: meta.height };
+  return { width: meta.width, height: meta.height };
 }
 
 /**
@@ -113,7 +110,7 @@ export async function decodePixels(
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { width: info.width, height: info.height, format: header.format, data };
+    return { width: info.width, height: info.height, data };
   } catch (err) {
     throw new ImageRejectedError('not-an-image', `${label} could not be decoded: ${(err as Error).message}`);
   }

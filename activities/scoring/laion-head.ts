@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/paths.js';
+import { AESTHETIC_ENV } from './aesthetic.js';
+import { CLIP_ENV } from './model-config.js';
 
 export const DEFAULT_AESTHETIC_HEAD_DIR = join(projectRoot, 'models', 'laion-aesthetic');
 
@@ -93,11 +95,18 @@ export function loadAestheticHead(dir: string = DEFAULT_AESTHETIC_HEAD_DIR): Aes
 export function headBindingProblem(head: AestheticHead, model: HeadTarget): string | undefined {
   const bound = head.clipModels.includes(model.id);
   const standIn = !bound && model.randomWeights && head.randomWeightStandIns.includes(model.id);
+  const trained = `the LAION aesthetic head (${head.file}) was trained on ${head.clipModels[0]} (${head.embeddingSize}-value image embeddings)`;
   const refuse = (why: string) =>
-    `the LAION aesthetic head (${head.file}) was trained on ${head.clipModels[0]} (${head.embeddingSize}-value ` +
-    `image embeddings) and is refused for the configured CLIP "${model.id}": ${why}. Its ratings on another ` +
+    `${trained} and is refused for the configured CLIP "${model.id}": ${why}. Its ratings on another ` +
     `model's embeddings would be meaningless. Either score with ${head.clipModels.join(' or ')} ` +
-    `(THUMBGATE_CLIP_MODEL), or use the CLIP-IQA aesthetic, which works with any CLIP (THUMBGATE_AESTHETIC=clip-iqa).`;
+    `(${CLIP_ENV.model}), or use the CLIP-IQA aesthetic, which works with any CLIP (${AESTHETIC_ENV}=clip-iqa).`;
+  if (bound && model.embeddingSize !== head.embeddingSize) {
+    // The right name on the wrong files: changing the configured model would not help.
+    return (
+      `${trained}, but the files loaded as "${model.id}" give ${model.embeddingSize}-value embeddings: they are not ` +
+      `that model. Replace the model folder with its Transformers.js export (thumbgate models pull).`
+    );
+  }
   if (!bound && !standIn) {
     const known = head.randomWeightStandIns.includes(model.id)
       ? 'it is listed as a random-weight stand-in, but its config.json does not say thumbgate_random_weights'

@@ -48,6 +48,17 @@ function describe(config: ClipModelConfig, searched: ModelSearch[], cause: strin
       `    ${s.folder}/ ${s.missing.length === 0 ? '(all files present)' : `missing ${s.missing.join(', ')}`}`
     );
   }
+  const present = searched.find((s) => s.missing.length === 0);
+  if (present) {
+    // Nothing was missing, so the files themselves are at fault: downloading is not the fix.
+    lines.push(
+      `  the files in ${present.folder}/ are there but could not be used (see the cause): they are damaged or ` +
+        'not a Transformers.js CLIP export.',
+      `Replace that folder: delete it, then npm run models:pull -- --model ${config.modelId} on a machine with ` +
+        'network, or copy a good Transformers.js model folder there.'
+    );
+    return lines.join('\n');
+  }
   lines.push(
     config.allowRemote
       ? '  downloading from the Hugging Face hub was allowed but did not succeed (no network, or no such model).'

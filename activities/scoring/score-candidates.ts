@@ -12,6 +12,7 @@ import {
 import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
 import {
   DEFAULT_AESTHETIC_PROMPTS,
+  checkAestheticPrompts,
   aestheticMethodFromEnv,
   type AestheticMethod,
   type AntonymPair,
@@ -102,12 +103,13 @@ function activityContext(): Context | undefined {
 export function createScoringActivities(deps: ScoringDeps) {
   const baseWeights = resolveScoreWeights(deps.weights);
   const aestheticPrompts = deps.aestheticPrompts ?? DEFAULT_AESTHETIC_PROMPTS;
-  if (aestheticPrompts.length === 0) throw new RangeError('aestheticPrompts must hold at least one pair');
   const technicalWeights = deps.technicalWeights ?? DEFAULT_TECHNICAL_WEIGHTS;
   // The head is read when the worker starts, so a missing or malformed head stops it there; whether
   // the head belongs to the model is checked once the model is loaded (scoreImages).
   const method = deps.aesthetic ?? aestheticMethodFromEnv();
   const aestheticHead = method === 'laion' ? (deps.aestheticHead ?? loadAestheticHead()) : undefined;
+  // Checked when the worker starts, not at its first scoring.
+  if (!aestheticHead) checkAestheticPrompts(aestheticPrompts);
 
   /**
    * Scores the candidates of one thumbnail: one entry per image, in order, each with its score in

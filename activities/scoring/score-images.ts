@@ -10,7 +10,7 @@ import {
   type TechnicalQuality,
   type TextCheck,
 } from '../../shared/scoring.js';
-import { antonymProbability, dot, type AntonymPair } from './aesthetic.js';
+import { antonymProbability, checkAestheticPrompts, dot, type AntonymPair } from './aesthetic.js';
 import type { ClipModel } from './clip-model.js';
 import { clipPixelCount, writeClipPixels } from './clip-pixels.js';
 import { checkImageHeader, decodePixels, type ImageHeader } from './decode-image.js';
@@ -84,6 +84,7 @@ export async function scoreImages(
 ): Promise<ScoreCandidatesResult> {
   const head = options.aestheticHead;
   if (head) checkHeadBinding(head, model);
+  else checkAestheticPrompts(options.aestheticPrompts);
   const prompts = head ? [] : options.aestheticPrompts;
   const labels = images.map((img, i) => `image ${i} (sha256 ${img.sha256.slice(0, 12)})`);
   const headers = await Promise.all(images.map((img, i) => checkImageHeader(img.bytes, expected, labels[i]!)));
@@ -108,9 +109,7 @@ export async function scoreImages(
     const aesthetic =
       rating !== undefined
         ? aestheticFromRating(rating)
-        : pairEmbeds.length === 0
-          ? 0
-          : pairEmbeds.reduce((sum, [p, n]) => sum + antonymProbability(embed, p, n), 0) / pairEmbeds.length;
+        : pairEmbeds.reduce((sum, [p, n]) => sum + antonymProbability(embed, p, n), 0) / pairEmbeds.length;
     const tech = techs[index]!;
     const text = checks[index];
     const components = {

@@ -1,6 +1,6 @@
 import { AutoProcessor, RawImage, env } from '@xenova/transformers';
 import { clipPixelCount, writeClipPixels } from '../../activities/scoring/clip-pixels.js';
-import { clipPreprocessingFrom } from '../../activities/scoring/clip-preprocessing.js';
+import { clipPreprocessingFrom, resizedSize } from '../../activities/scoring/clip-preprocessing.js';
 import { decodeImage } from '../../activities/scoring/decode-image.js';
 import { HEIGHT, WIDTH, smoothPng } from './fixtures.js';
 import { tinyModelConfig } from './tiny-model.js';
@@ -34,4 +34,34 @@ test("the CLIP input decoded straight to the resize size matches Transformers.js
   for (let i = 0; i < ours.length; i++) sum += Math.abs(ours[i]! - reference.pixel_values.data[i]!);
   // Normalised units: 0.01 is about 0.7 of one 8-bit level.
   expect(sum / ours.length).toBeLessThan(0.01);
+});
+
+test("the resize size before the crop is Transformers.js's, for every aspect the providers return", async () => {
+  const config = tinyModelConfig();
+  env.localModelPath = `${config.modelDir}/`;
+  env.allowRemoteModels = false;
+  const processor = (await AutoProcessor.from_pretrained('tiny-clip')) as unknown as {
+    feature_extractor: Processor['feature_extractor'] & {
+      get_resize_output_image_size(image: { size: [number, number] }, size: unknown): [number, number];
+    };
+  };
+  const p = clipPreprocessingFrom(processor.feature_extractor.config);
+  // 16:9, 21:9 (1568×672 and 3136×1344: 522.67 and 522.67 wide), 4:3, 1:1, portrait 9:16 and 2:3.
+  const sizes: [number, number][] = [
+    [1280, 720],
+    [1568, 672],
+    [3136, 1344],
+    [1024, 768],
+    [1024, 1024],
+    [720, 1280],
+    [832, 1248],
+  ];
+  for (const [width, height] of sizes) {
+    const [w, h] = processor.feature_extractor.get_resize_output_image_size(
+      { size: [width, height] },
+      { shortest_edge: p.shortestEdge }
+    );
+    expect(resizedSize(p, width, height)).toEqual({ width: w, height: h });
+  }
+  expect(resizedSize(p, 1568, 672)).toEqual({ width: 522, height: 224 });
 });

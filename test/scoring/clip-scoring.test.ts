@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -146,6 +146,22 @@ describe('scoreCandidates on the tiny random-weight CLIP', () => {
     for (const s of aestheticOnly.scores) expect(s.score).toBeCloseTo(s.aesthetic, 12);
     const bad = await applicationFailure(scoreCandidates({ ...input(refs.slice(0, 1)), weights: { technical: -1 } }));
     expect(bad.type).toBe('ScoringInvalidInput');
+    // Text alone cannot carry the score: most prompts quote no text, and then it is not measured.
+    const textOnly = await applicationFailure(
+      scoreCandidates({ ...input(refs.slice(0, 1)), weights: { aesthetic: 0, alignment: 0, technical: 0, text: 1 } })
+    );
+    expect(textOnly.type).toBe('ScoringInvalidInput');
+    expect(textOnly.message).toContain('score weights aesthetic, alignment and technical must not all be 0');
+  });
+
+  test('the CLIP-IQA aesthetic without a prompt pair is refused when the worker starts', () => {
+    expect(() =>
+      createScoringActivities({ store, model: countingProvider(), aesthetic: 'clip-iqa', aestheticPrompts: [] })
+    ).toThrow('aestheticPrompts must hold at least one pair for the CLIP-IQA aesthetic');
+    // With the LAION head the pairs are not used, so an empty list is fine.
+    expect(() =>
+      createScoringActivities({ store, model: countingProvider(), aesthetic: 'laion', aestheticPrompts: [] })
+    ).not.toThrow();
   });
 });
 
@@ -171,6 +187,37 @@ describe('scoreCandidates failures', () => {
     );
     expect(failure.type).toBe('ScoringModelUnavailable');
     expect(failure.message).toMatch(/missing onnx\/vision_model\.onnx, onnx\/text_model\.onnx/);
+  });
+
+  test('a model folder with every file but a damaged one: replace the folder (downloading is not the fix)', async () => {
+    const models = join(root, 'damaged-models');
+    await cp(join(config.modelDir, config.modelId), join(models, 'broken-clip'), { recursive: true });
+    await writeFile(join(models, 'broken-clip', 'onnx', 'vision_model_quantized.onnx'), 'not an ONNX graph');
+    const broken = tinyModelConfig({ modelId: 'broken-clip', modelDir: models, allowRemote: true });
+    const failure = await applicationFailure(
+      createScoringActivities({ store, model: countingProvider(broken) }).scoreCandidates(input(refs.slice(0, 1)))
+    );
+    expect(failure.type).toBe('ScoringModelUnavailable');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`the files in ${join(models, 'broken-clip')}/ are there but could not be used`);
+    expect(failure.message).toContain('Replace that folder');
+    expect(failure.message).not.toContain('downloading from the Hugging Face hub was allowed');
+  });
+
+  test('a config.json without projection_dim is refused at load, not scored with a guessed width', async () => {
+    const models = join(root, 'no-projection-models');
+    await cp(join(config.modelDir, config.modelId), join(models, 'no-projection'), { recursive: true });
+    const file = join(models, 'no-projection', 'config.json');
+    const { projection_dim: _, ...rest } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify(rest));
+    const failure = await applicationFailure(
+      createScoringActivities({
+        store,
+        model: countingProvider(tinyModelConfig({ modelId: 'no-projection', modelDir: models })),
+      }).scoreCandidates(input(refs.slice(0, 1)))
+    );
+    expect(failure.type).toBe('ScoringModelUnavailable');
+    expect(failure.message).toContain('config.json has no projection_dim');
   });
 
   test('non-images and wrong-size images fail non-retryably with a clear message', async () => {

@@ -109,10 +109,16 @@ describe('the head is bound to its CLIP', () => {
     expect(headBindingProblem(head, { id: 'tiny-clip', embeddingSize: 512, randomWeights: false })).toContain(
       'does not say thumbgate_random_weights'
     );
-    // Its own model id with another width (e.g. a broken export) is refused too.
-    expect(
-      headBindingProblem(head, { id: 'Xenova/clip-vit-base-patch32', embeddingSize: 32, randomWeights: false })
-    ).toContain('its image embeddings have 32 values, not 512');
+    // Its own model id with another width (e.g. a broken export) is refused too, and the advice is to
+    // replace the files, not to configure the model that is already configured.
+    const wrongFiles = headBindingProblem(head, {
+      id: 'Xenova/clip-vit-base-patch32',
+      embeddingSize: 32,
+      randomWeights: false,
+    });
+    expect(wrongFiles).toContain('the files loaded as "Xenova/clip-vit-base-patch32" give 32-value embeddings');
+    expect(wrongFiles).toContain('Replace the model folder');
+    expect(wrongFiles).not.toContain('Either score with');
   });
 
   test('the committed tiny CLIP has a 512-wide projection, so it runs the real head path', async () => {
