@@ -78,6 +78,16 @@ export async function explainThumbnail(
       `batch ${batchId} has no thumbnail ${JSON.stringify(thumbnailId)} (use an id from the manifest's "id" field)`
     );
   }
+  return explanationOf(batchId, thumbnailId, draft, reroll);
+}
+
+/** The explanation of a thumbnail from its workflows' results (the re-roll's, when it ran). */
+export function explanationOf(
+  batchId: string,
+  thumbnailId: string,
+  draft: ThumbnailWorkflowResult,
+  reroll: ThumbnailWorkflowResult | undefined
+): ThumbnailExplanation {
   // The output writer's own rules: the batch's re-roll rule, then its choice of winner.
   const decision = derivedDecision(thumbnailId, draft, reroll);
   const candidates = [...views(draft, 'draft'), ...views(reroll, 'reroll')];

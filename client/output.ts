@@ -1,9 +1,9 @@
-import { forTerminal } from './terminal-text.js';
+import { forTerminal, jsonForTerminal } from './terminal-text.js';
 
 /**
  * How a command prints: JSON for schedulers (`--json`), plain text for people. Every text path goes
- * through {@link forTerminal}, so provider-derived text (failure reasons, messages) cannot drive the
- * terminal; JSON needs no such care.
+ * through {@link forTerminal}, and JSON through {@link jsonForTerminal}, so provider-derived text
+ * (failure reasons, messages, OCR reads) cannot drive the terminal.
  */
 export interface Output {
   json: boolean;
@@ -23,13 +23,13 @@ export function createOutput(
   return {
     json,
     result(value, text) {
-      stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${forTerminal(text())}\n`);
+      stdout.write(json ? `${jsonForTerminal(value)}\n` : `${forTerminal(text())}\n`);
     },
     note(message) {
       stderr.write(`${forTerminal(message)}\n`);
     },
     error(command, message, exitCode) {
-      if (json) stdout.write(`${JSON.stringify({ error: message, exitCode }, null, 2)}\n`);
+      if (json) stdout.write(`${jsonForTerminal({ error: message, exitCode })}\n`);
       stderr.write(`thumbgate ${forTerminal(command)}: ${forTerminal(message)}\n`);
     },
   };

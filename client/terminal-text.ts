@@ -3,7 +3,7 @@
  * a provider (an HTTP body, a request id), and a terminal obeys what it is sent: an ANSI escape
  * sequence can recolour, move the cursor, retitle the window or hide a line, a bare CR overwrites
  * what was printed. Every print path (`Output.result`'s text, `note`, `error`, the progress line) goes
- * through {@link forTerminal}; `--json` output needs nothing, JSON already escapes control characters.
+ * through {@link forTerminal}; `--json` output through {@link jsonForTerminal}.
  */
 
 // CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC strings (… BEL or ESC \), and two-byte escapes; the
@@ -23,4 +23,19 @@ export function forTerminal(text: string): string {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+// What JSON.stringify leaves raw that a terminal still obeys: DEL, the C1 controls (U+009B starts an
+// escape sequence on many terminals) and the bidirectional overrides.
+const JSON_RAW_CONTROL = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `value` as indented JSON safe to print on a terminal: the same JSON, with the controls JSON leaves
+ * raw written as \uNNNN escapes, so it parses back to exactly `value`.
+ */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    JSON_RAW_CONTROL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  );
 }

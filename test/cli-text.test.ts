@@ -41,11 +41,18 @@ describe('every CLI print path is sanitised', () => {
     expect(c.stderr.at(-1)).toMatch(/^thumbgate status: bad red/);
   });
 
-  test('--json keeps the text, escaped by JSON', () => {
+  test('--json keeps the text, escaped: JSON escapes C0, the rest (C1, DEL, bidi overrides) as \\uNNNN', () => {
     const c = capture();
     c.out(true).error('result', HOSTILE, 1);
     expect(c.stdout.join('')).not.toMatch(/[\u001b\u0000\r]/);
     expect(JSON.parse(c.stdout.join(''))).toEqual({ error: HOSTILE, exitCode: 1 });
+    // JSON.stringify leaves these raw, and a terminal obeys them (U+009B opens an escape sequence).
+    const raw = { read: 'SALE\u009b2J\u0085\u007f \u202eWON\u2066' };
+    const r = capture();
+    r.out(true).result(raw, () => '');
+    expect(r.stdout.join('')).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(r.stdout.join('')).toContain('SALE\\u009b2J\\u0085\\u007f \\u202eWON\\u2066');
+    expect(JSON.parse(r.stdout.join(''))).toEqual(raw);
   });
 });
 

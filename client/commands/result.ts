@@ -11,6 +11,11 @@ export const resultUsage =
   'thumbgate result BATCH_ID [--wait] [--json]\n' +
   "thumbgate result BATCH_ID --thumbnail ID [--thumbnail ID …] [--json]   (each candidate's score components and why the winner won)";
 
+/** `--thumbnail`'s output: the explanations as JSON, or a table and a "why" each. */
+export function printExplanations(out: Output, explained: ThumbnailExplanation[]): void {
+  out.result(explained, () => explained.map(formatExplanation).join('\n\n'));
+}
+
 export async function result(argv: string[], out: Output): Promise<ExitCode> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -28,7 +33,7 @@ export async function result(argv: string[], out: Output): Promise<ExitCode> {
       // A thumbnail's explanation is ready as soon as its own workflows finish, batch running or not.
       const explained: ThumbnailExplanation[] = [];
       for (const id of values.thumbnail) explained.push(await explainThumbnail(temporal, handle.workflowId, id));
-      out.result(explained, () => explained.map(formatExplanation).join('\n\n'));
+      printExplanations(out, explained);
       return EXIT.ok;
     }
     if (description.status.name === 'RUNNING' && !values.wait) {

@@ -13,7 +13,14 @@ import type { BlobRef } from '../../shared/blob-ref.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';
 import { addToTotals, emptyTotals, type LedgerTotals } from '../../shared/ledger.js';
 import type { FluxModel } from '../../shared/price-card.js';
-import type { CandidateScore, ScorerInfo } from '../../shared/scoring.js';
+import {
+  alignmentFromCosine,
+  combineScore,
+  type CandidateScore,
+  type ScoreWeights,
+  type ScorerInfo,
+  type TextCheck,
+} from '../../shared/scoring.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import { bestIndexOf, type ScoredCandidate, type ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 
@@ -56,15 +63,77 @@ function detail(index: number, sha256: string, score: number, randomWeights: boo
   };
 }
 
+/**
+ * A score detail made the way the scorer makes one: the real `alignmentFromCosine` and `combineScore`
+ * with the phase's weights, so the score is the weighted mean of the components it shows (and an
+ * unmeasured text check is left out of it, as the scorer leaves it out).
+ */
+function combinedDetail(
+  index: number,
+  sha256: string,
+  c: SpecComponents,
+  weights: ScoreWeights,
+  randomWeights: boolean
+): CandidateScore {
+  const alignment = alignmentFromCosine(c.alignment / 2.5);
+  const fidelity = c.text?.measured ? c.text.fidelity : undefined;
+  const score = combineScore(
+    {
+      aesthetic: c.aesthetic,
+      alignment: alignment.normalized,
+      technical: c.technical,
+      ...(fidelity === undefined ? {} : { text: fidelity }),
+    },
+    weights
+  );
+  const t = c.technical;
+  return {
+    index,
+    sha256,
+    score,
+    aesthetic: c.aesthetic,
+    ...(c.aestheticRating === undefined ? {} : { aestheticRating: c.aestheticRating }),
+    alignment,
+    technical: {
+      score: t,
+      sharpness: t,
+      exposure: t,
+      contrast: t,
+      colourfulness: t,
+      raw: { laplacianVariance: 12, meanLuminance: 0.5, clippedFraction: 0, rmsContrast: 0.2, colourfulness: 20 },
+    },
+    ...(c.text ? { text: c.text } : {}),
+    randomWeights,
+  };
+}
+
 let requestCounter = 0;
 
-export interface CandidateSpec {
+/** A candidate's measured components (each in [0, 1]); `alignment` is the normalised CLIPScore. */
+export interface SpecComponents {
+  aesthetic: number;
+  alignment: number;
+  technical: number;
+  aestheticRating?: number;
+  /** The requested-text check; its fidelity enters the score only when measured. */
+  text?: TextCheck;
+}
+
+export type CandidateSpec = {
   colour: Rgb;
-  score: number;
   /** A billed-but-unusable attempt before the one that produced the image. */
   unusableFirst?: boolean;
   requestId?: string;
-}
+} & (
+  | {
+      /** A hand-typed score (aesthetic 0.9 × score, the other components fixed: they do not add up to it). */
+      score: number;
+    }
+  | {
+      /** Real components; the score is `combineScore` of them with the scorer's weights. */
+      components: SpecComponents;
+    }
+);
 
 export interface Fixture {
   root: string;
@@ -104,6 +173,7 @@ export class BatchBuilder {
       addToTotals(totals, entry);
     };
     const candidates: ScoredCandidate[] = [];
+    const weights = scorer(this.randomWeights).weights;
     for (const [i, spec] of specs.entries()) {
       const bytes = await solidImage(spec.colour, width, height, phase === 'draft' ? 'png' : 'jpeg');
       const image = await this.store.put(bytes, phase === 'draft' ? 'image/png' : 'image/jpeg');
@@ -138,6 +208,10 @@ export class BatchBuilder {
         creditsRemainingMicros: 8_500_000,
       };
       book({ ...billed, thumbnailId: id, phase, candidateIndex: i, attempt, outcome: 'image' });
+      const scoreDetail =
+        'components' in spec
+          ? combinedDetail(i, image.sha256, spec.components, weights, this.randomWeights)
+          : detail(i, image.sha256, spec.score, this.randomWeights);
       candidates.push({
         batchId: BATCH_ID,
         thumbnailId: id,
@@ -152,8 +226,8 @@ export class BatchBuilder {
         billed,
         attempt,
         reused: false,
-        score: spec.score,
-        scoreDetail: detail(i, image.sha256, spec.score, this.randomWeights),
+        score: scoreDetail.score,
+        scoreDetail,
       });
     }
     const result: ThumbnailWorkflowResult = {
@@ -334,6 +408,51 @@ export async function standardBatch(randomWeights = true): Promise<Fixture> {
 
   b.brief('echo');
   // No record at all: the thumbnail workflow failed before saving.
+
+  return b.finish(root, outRoot);
+}
+
+/** Requested text that is also markup, and an OCR read that tries to close the table and run a script. */
+export const HOSTILE_REQUESTED = `<b>"&'`;
+export const HOSTILE_READ = '</td><script>x</script>';
+export const DEVANAGARI = 'नमस्ते';
+export const NOT_READ_REASON = 'Devanagari is not a script the OCR data reads';
+
+/**
+ * A batch whose scores carry requested-text checks, every score made by the real `combineScore`:
+ * - `golf`: text decides it. draft #1 read the (hostile) requested text exactly and wins despite
+ *   draft #0's slightly better aesthetic and alignment; draft #0's OCR read is itself hostile markup;
+ *   draft #2 read nothing.
+ * - `hotel`: Devanagari was requested, which OCR does not read: every check is "not measured", and
+ *   the scores are the weighted mean of the other three components (no text part, never a 0).
+ */
+export async function textCheckBatch(randomWeights = false): Promise<Fixture> {
+  const { root, store, outRoot } = await tempRoot();
+  const b = new BatchBuilder(store, randomWeights);
+  const { green, blue, yellow, cyan, grey } = COLOURS;
+  const read = (text: string, fidelity: number): TextCheck => ({
+    requested: HOSTILE_REQUESTED,
+    measured: true,
+    read: text,
+    fidelity,
+  });
+  const notRead: TextCheck = { requested: DEVANAGARI, measured: false, reason: NOT_READ_REASON };
+
+  b.brief('golf', 'a neon sign with the requested text on it');
+  await b.result('golf', 'draft', [
+    { colour: grey, components: { aesthetic: 0.52, alignment: 0.62, technical: 0.5, text: read(HOSTILE_READ, 0) } },
+    {
+      colour: green,
+      components: { aesthetic: 0.5, alignment: 0.6, technical: 0.5, text: read(HOSTILE_REQUESTED, 1) },
+    },
+    { colour: blue, components: { aesthetic: 0.3, alignment: 0.3, technical: 0.3, text: read('', 0) } },
+  ]);
+
+  b.brief('hotel', `a shop sign reading "${DEVANAGARI}"`);
+  await b.result('hotel', 'draft', [
+    { colour: yellow, components: { aesthetic: 0.7, alignment: 0.6, technical: 0.5, text: notRead } },
+    { colour: cyan, components: { aesthetic: 0.4, alignment: 0.6, technical: 0.5, text: notRead } },
+  ]);
 
   return b.finish(root, outRoot);
 }

@@ -34,6 +34,7 @@ test('escapeMarkup drops the characters XML cannot hold and escapes the rest', (
   expect(escapeMarkup(CONTROL_REASON)).toBe('ProviderServerError: upstream said [31mboom[0m  done');
   expect(escapeMarkup('tab\tnew\nline <&>')).toBe('tab\tnew\nline &lt;&amp;&gt;');
   expect(escapeMarkup('emoji 😀 kept, lone \ud800 dropped')).toBe('emoji 😀 kept, lone  dropped');
+  expect(escapeMarkup('SALE \u202eWON\u202c \u2066x\u2069 नमस्ते')).toBe('SALE WON x नमस्ते');
 });
 
 test('the contact-sheet image draws text holding control characters (librsvg would reject the SVG)', async () => {
