@@ -74,7 +74,7 @@ export interface RateFigures {
   /** steadyPerMinute / rpm. */
   steadyShare: number;
   steadyWindowMs: number;
-  /** The most submits the emulator accepted in any sliding window (never above perWindow). */
+  /** The most submits the emulator's limiter counted in any sliding window (never above perWindow). */
   busiestWindow: number;
   /** From starting the batch to the last counted acceptance. */
   elapsedMs: number;
@@ -158,9 +158,16 @@ export async function measureProviderRate(o: RateRunOptions): Promise<RateFigure
     const times = accepted.map((b) => b.acceptedAt);
     const steadyWindowMs = times[times.length - 1]! - times[warmup]!;
     const steadyPerMinute = ((times.length - 1 - warmup) * 60_000) / steadyWindowMs;
+    // The plan counts a submit when it arrives (before its body is read), so the busiest window is
+    // taken over the times the emulator's limiter counted, not the later billing times: a body read
+    // that takes a millisecond longer would otherwise show a window with one submit too many.
+    const counted = posts
+      .map((r) => r.rateCountedAt)
+      .filter((t): t is number => t !== undefined)
+      .sort((a, b) => a - b);
     let busiestWindow = 0;
-    for (let i = 0, j = 0; j < times.length; j++) {
-      while (times[j]! - times[i]! >= windowMs) i++;
+    for (let i = 0, j = 0; j < counted.length; j++) {
+      while (counted[j]! - counted[i]! >= windowMs) i++;
       busiestWindow = Math.max(busiestWindow, j - i + 1);
     }
     return {

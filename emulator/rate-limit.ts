@@ -4,6 +4,8 @@
  */
 export interface RateDecision {
   ok: boolean;
+  /** When admitted: the time the submit was counted at (it leaves the window `windowMs` later). */
+  at?: number;
   /** When refused: whole seconds until the oldest counted submit leaves the window (≥ 1). */
   retryAfterSeconds?: number;
   /** When refused: epoch ms at which a slot frees. */
@@ -29,8 +31,8 @@ export class RateLimiter {
 
   /** Counts a submit for `key` if a slot is free. */
   take(key: string): RateDecision {
-    if (!this.rpm) return { ok: true };
     const now = this.now();
+    if (!this.rpm) return { ok: true, at: now };
     const list = (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
     if (list.length >= this.rpm) {
       this.hits.set(key, list);
@@ -39,7 +41,7 @@ export class RateLimiter {
     }
     list.push(now);
     this.hits.set(key, list);
-    return { ok: true };
+    return { ok: true, at: now };
   }
 
   reset(): void {

@@ -150,6 +150,8 @@ export interface RequestRecord {
   costMicros: number;
   /** The error text sent, for failures. */
   error?: string;
+  /** When the plan's rate limit counted this submit (the time its sliding window goes by). */
+  rateCountedAt?: number;
 }
 
 export interface Emulator {
@@ -371,6 +373,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       record({ ...base, status: 429, outcome: 'rate-limited', error: message });
       return undefined;
     }
+    base.rateCountedAt = slot.at;
 
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') return fail(406, 'Invalid content type', {}, true);

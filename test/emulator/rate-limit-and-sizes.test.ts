@@ -35,6 +35,14 @@ describe('emulator: plan rate limit', () => {
     // Refused submits take no slot and are not billed.
     expect(emulator.billing()).toHaveLength(3);
     expect(emulator.requests().filter((r) => r.outcome === 'rate-limited')).toHaveLength(2);
+    // Each admitted submit records when the limit counted it; refused ones were not counted.
+    const start = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(
+      emulator
+        .requests()
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.rateCountedAt)
+    ).toEqual([start, start + 20_000, undefined, undefined, start + 25_500]);
 
     clock += 34_499; // t = 59.999 s: still full
     expect((await post(emulator, 'flux-schnell', schnell(5))).headers['retry-after']).toBe('1');
