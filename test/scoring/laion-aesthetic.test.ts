@@ -87,35 +87,23 @@ describe('the rating → [0, 1] curve', () => {
 
 describe('the head is bound to its CLIP', () => {
   test('accepts its own model and the random-weight stand-ins, refuses every other model', () => {
-    expect(
-      headBindingProblem(head, { id: 'Xenova/clip-vit-base-patch32', embeddingSize: 512, randomWeights: false })
-    ).toBeUndefined();
-    expect(headBindingProblem(head, { id: 'tiny-clip', embeddingSize: 512, randomWeights: true })).toBeUndefined();
+    const problem = (id: string, embeddingSize: number, randomWeights: boolean) =>
+      headBindingProblem(head, { id, embeddingSize, randomWeights });
+    expect(problem('Xenova/clip-vit-base-patch32', 512, false)).toBeUndefined();
+    expect(problem('tiny-clip', 512, true)).toBeUndefined();
 
-    const other = headBindingProblem(head, {
-      id: 'Xenova/clip-vit-large-patch14',
-      embeddingSize: 768,
-      randomWeights: false,
-    });
+    const other = problem('Xenova/clip-vit-large-patch14', 768, false);
     expect(other).toContain('refused for the configured CLIP "Xenova/clip-vit-large-patch14"');
     expect(other).toContain('not a model the head was trained on');
     expect(other).toContain('THUMBGATE_AESTHETIC=clip-iqa');
 
     // Same width, other model: still refused (the width alone does not make it the head's CLIP).
-    expect(
-      headBindingProblem(head, { id: 'laion/CLIP-ViT-B-32-laion2B', embeddingSize: 512, randomWeights: false })
-    ).toContain('not a model the head was trained on');
+    expect(problem('laion/CLIP-ViT-B-32-laion2B', 512, false)).toContain('not a model the head was trained on');
     // A stand-in name without the random-weights flag is not a stand-in.
-    expect(headBindingProblem(head, { id: 'tiny-clip', embeddingSize: 512, randomWeights: false })).toContain(
-      'does not say thumbgate_random_weights'
-    );
+    expect(problem('tiny-clip', 512, false)).toContain('does not say thumbgate_random_weights');
     // Its own model id with another width (e.g. a broken export) is refused too, and the advice is to
     // replace the files, not to configure the model that is already configured.
-    const wrongFiles = headBindingProblem(head, {
-      id: 'Xenova/clip-vit-base-patch32',
-      embeddingSize: 32,
-      randomWeights: false,
-    });
+    const wrongFiles = problem('Xenova/clip-vit-base-patch32', 32, false);
     expect(wrongFiles).toContain('the files loaded as "Xenova/clip-vit-base-patch32" give 32-value embeddings');
     expect(wrongFiles).toContain('Replace the model folder');
     expect(wrongFiles).not.toContain('Either score with');
