@@ -35,14 +35,36 @@ export function createOutput(
   };
 }
 
-/** Left-aligned text columns, numbers right-aligned. */
+// Characters a terminal draws in two columns (CJK, Hangul, full-width forms, emoji) and ones it draws in
+// none (combining marks such as Devanagari vowel signs and variation selectors, skin-tone modifiers,
+// zero-width joiners).
+const WIDE =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff01-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u;
+const ZERO_WIDTH = /\p{M}|\p{Emoji_Modifier}|\u200b|\u200c|\u200d|\u2060/gu;
+
+/** The columns `text` takes on a terminal (approximately: fonts differ on a few symbols). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text.replace(ZERO_WIDTH, '')) width += WIDE.test(ch) ? 2 : 1;
+  return width;
+}
+
+/**
+ * Left-aligned text columns, numbers right-aligned. Cells are sanitised for the terminal first and
+ * measured as the terminal draws them, so a cell of Hindi or Japanese text (or one whose control
+ * characters are shown as \xNN) does not push the columns after it out of line.
+ */
 export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  const cells = rows.map((r) => r.map(forTerminal));
+  const widths = cells[0]!.map((_, col) => Math.max(...cells.map((r) => displayWidth(r[col] ?? ''))));
   const numeric = (s: string): boolean => /^[-$]?[\d.,]+%?$/.test(s);
-  return rows
+  return cells
     .map((r) =>
       r
-        .map((cell, col) => (numeric(cell) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+        .map((cell, col) => {
+          const pad = ' '.repeat(widths[col]! - displayWidth(cell));
+          return numeric(cell) ? pad + cell : cell + pad;
+        })
         .join('  ')
         .trimEnd()
     )

@@ -3,7 +3,7 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
 import { describeFailure, rootCause } from '../client/failure-cause.js';
-import { createOutput } from '../client/output.js';
+import { createOutput, displayWidth, table } from '../client/output.js';
 import { forTerminal } from '../client/terminal-text.js';
 import { FAILURES, withFix } from '../shared/failures.js';
 
@@ -27,6 +27,23 @@ function capture() {
   const stream = (into: string[]) => ({ write: (s: string) => into.push(s) > 0 });
   return { stdout, stderr, out: (json: boolean) => createOutput(json, stream(stdout), stream(stderr)) };
 }
+
+describe('table', () => {
+  test('columns line up as a terminal draws them: Hindi, Japanese, emoji and sanitised control characters', () => {
+    expect(displayWidth('नमस्ते')).toBe(4); // two vowel signs and a virama take no column
+    expect(displayWidth('大特価')).toBe(6);
+    expect(displayWidth('👍🏽 ok')).toBe(5);
+    const lines = table([
+      ['candidate', 'text', 'score'],
+      ['draft #0', '"नमस्ते दुनिया" not measured', '0.5'],
+      ['draft #1', '"大特価" read as "大特価"', '0.25'],
+      ['draft #2', 'SALE\u001b[2J\r 👍🏽', '0.125'],
+    ]).split('\n');
+    // Right-aligned scores: every line ends in the same column.
+    expect(new Set(lines.map(displayWidth)).size).toBe(1);
+    expect(lines[3]).toContain('SALE\\x0d 👍🏽');
+  });
+});
 
 describe('every CLI print path is sanitised', () => {
   test('result text, notes and errors', () => {
