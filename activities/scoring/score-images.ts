@@ -96,7 +96,7 @@ export async function scoreImages(
     images,
     headers,
     labels,
-    options,
+    { ocr: options.ocr, technicalWeights: options.technicalWeights, prompts },
     signal
   ).catch((err: unknown) => {
     // This call has failed: OCR still waiting for its images is dropped rather than run for nothing.
@@ -149,11 +149,13 @@ async function measure(
   images: readonly EncodedImage[],
   headers: readonly ImageHeader[],
   labels: readonly string[],
-  options: ScoringOptions,
+  {
+    ocr,
+    technicalWeights,
+    prompts,
+  }: Pick<ScoringOptions, 'ocr' | 'technicalWeights'> & { prompts: readonly AntonymPair[] },
   signal: AbortSignal
 ) {
-  const { ocr, technicalWeights } = options;
-  const prompts = options.aestheticHead ? [] : options.aestheticPrompts;
   // OCR is the slowest part when text is asked for (~70 ms an image): it reads the encoded bytes, so
   // it starts at once and runs in tesseract's threads beside everything else.
   const checks = settledLater(

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { resultKey, resultsNamespace } from '../../activities/batch-records.js';
+import { SCRIPT_NOT_COVERED } from '../../activities/scoring/requested-text.js';
 import { LocalBlobStore } from '../../common/blob-store.js';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
@@ -416,7 +417,8 @@ export async function standardBatch(randomWeights = true): Promise<Fixture> {
 export const HOSTILE_REQUESTED = `<b>"&'`;
 export const HOSTILE_READ = '</td><script>x</script>';
 export const DEVANAGARI = 'नमस्ते';
-export const NOT_READ_REASON = 'Devanagari is not a script the OCR data reads';
+/** What the scorer says of text in a script the OCR data does not read. */
+export const NOT_READ_REASON = SCRIPT_NOT_COVERED;
 
 /**
  * A batch whose scores carry requested-text checks, every score made by the real `combineScore`:
