@@ -1,6 +1,6 @@
 /*
  * `npm run bench:int8-peak`: the int8 multiply-accumulate rate this machine's cores can reach at best,
- * the ceiling under any int8 model's speed (docs/scoring.md, "Performance"). One thread per core,
+ * the ceiling under any int8 model's speed (bench/RESULTS.md, "The int8 ceiling"). One thread per core,
  * pinned, all running at once, each issuing AVX-512 VNNI `vpdpbusd` (64 u8×s8 multiply-adds an
  * instruction: the fastest int8 arithmetic of an x86 core without AMX, which this does not measure)
  * on twelve independent accumulators, so the figure is the units' throughput, not one instruction's
