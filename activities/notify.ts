@@ -1,19 +1,38 @@
 /**
  * The completion callback: POSTs a batch's summary to the scheduler's URL, signed with HMAC-SHA256
- * so the receiver knows it came from these workers. The secret is the worker's
- * (THUMBGATE_WEBHOOK_SECRET), never workflow input. Retries belong to the workflow's retry policy:
- * this activity makes one attempt and says whether another could help.
+ * over the destination URL and batch id too (common/callback-signature.ts), so the receiver knows it
+ * came from these workers and was meant for it. The secret is the worker's, per receiver host
+ * (THUMBGATE_WEBHOOK_SECRETS, else THUMBGATE_WEBHOOK_SECRET), never workflow input. Retries belong to
+ * the workflow's retry policy: this activity makes one attempt and says whether another could help.
+ *
+ * The URL is workflow input, so it goes only where callbacks belong (common/outbound.ts): a private,
+ * loopback or link-local receiver only when THUMBGATE_CALLBACK_HOSTS lists it. What the receiver
+ * answered, or how the connection failed, goes to the worker's log only: the failure (in the batch's
+ * history and result) says "not accepted" alike for a closed port and an HTTP 404, so a notify URL
+ * is no probe of what answers where.
  */
 import { request } from 'undici';
-import { signCallback } from '../common/callback-signature.js';
+import {
+  hostAllowlist,
+  OutboundRefusedError,
+  outboundAgent,
+  outboundProblem,
+  type Resolver,
+} from '../common/outbound.js';
+import { logWarning } from './outputs/heartbeat.js';
+import { callbackHeaders, type CallbackKeyring } from '../common/callback-signature.js';
 import { failure } from '../shared/failures.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type NotifyInput } from '../shared/notification.js';
+import type { NotifyInput } from '../shared/notification.js';
 
 export interface NotifyDeps {
-  /** THUMBGATE_WEBHOOK_SECRET; without it callbacks fail with the fix (never sent unsigned). */
-  secret: string | undefined;
+  /** Secrets by receiver host (worker/callback-secrets.ts); a host without one fails with the fix, never unsigned. */
+  keys: CallbackKeyring | undefined;
   /** Seconds since the epoch (tests pin it). */
   now?: () => number;
+  /** THUMBGATE_CALLBACK_HOSTS: receivers (`host`, `*.suffix` or `host:port`) allowed at non-public addresses. */
+  callbackHosts?: readonly string[];
+  /** Resolves receivers' names for the address check (tests answer for made-up names). */
+  resolve?: Resolver;
 }
 
 /** One exchange may take this long; a receiver that hangs is retried like one that is down. */
@@ -26,23 +45,39 @@ function retryableStatus(status: number): boolean {
 
 export function createNotifyActivities(deps: NotifyDeps) {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const listed = hostAllowlist('THUMBGATE_CALLBACK_HOSTS', deps.callbackHosts ?? [], { ports: true });
+  const rules = {
+    schemes: ['https:', 'http:'],
+    nonPublicAllowed: listed,
+    widen: 'callbacks go to public addresses unless THUMBGATE_CALLBACK_HOSTS lists the host',
+  };
 
   /** Delivers the callback once; returns the receiver's 2xx status, or fails (retryably or not). */
   async function notifyCompletion(input: NotifyInput): Promise<number> {
-    if (!deps.secret) {
-      throw failure('CallbackSecretMissing', 'THUMBGATE_WEBHOOK_SECRET is not set on the generation workers');
+    const secret = deps.keys?.secretFor(input.url);
+    if (secret === undefined) {
+      throw failure(
+        'CallbackSecretMissing',
+        `no callback secret for ${new URL(input.url).host} on the generation workers: ` +
+          'THUMBGATE_WEBHOOK_SECRETS does not list it and THUMBGATE_WEBHOOK_SECRET is not set'
+      );
     }
+    const url = new URL(input.url);
+    const refused = outboundProblem(url, rules);
+    if (refused) throw failure('CallbackAddressRefused', `callback not sent: ${refused}`);
+    const notAccepted = `${url.origin} did not accept the callback (the generation worker's log says why)`;
     const body = JSON.stringify(input.summary);
     const timestamp = now();
     let status: number;
+    const dispatcher = outboundAgent(rules, { ...(deps.resolve ? { resolve: deps.resolve } : {}), connections: 1 });
     try {
       const res = await request(input.url, {
+        dispatcher,
         method: 'POST',
         body,
         headers: {
           'content-type': 'application/json',
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [SIGNATURE_HEADER]: signCallback(deps.secret, timestamp, body),
+          ...callbackHeaders(secret, { url: input.url, batchId: input.summary.batchId, timestamp, body }),
         },
         headersTimeout: TIMEOUT_MS,
         bodyTimeout: TIMEOUT_MS,
@@ -50,14 +85,16 @@ export function createNotifyActivities(deps: NotifyDeps) {
       status = res.statusCode;
       await res.body.dump();
     } catch (err) {
-      throw failure('CallbackUnreachable', `${new URL(input.url).origin} did not answer: ${(err as Error).message}`);
+      if (err instanceof OutboundRefusedError)
+        throw failure('CallbackAddressRefused', `callback not sent: ${err.message}`);
+      logWarning(`completion callback to ${url.origin} failed: ${(err as Error).message}`);
+      throw failure('CallbackUnreachable', notAccepted);
+    } finally {
+      await dispatcher.close();
     }
     if (status >= 200 && status < 300) return status;
-    throw failure(
-      retryableStatus(status) ? 'CallbackUnreachable' : 'CallbackRejected',
-      `${new URL(input.url).origin} answered HTTP ${status}`,
-      { status }
-    );
+    logWarning(`completion callback to ${url.origin}: the receiver answered HTTP ${status}`);
+    throw failure(retryableStatus(status) ? 'CallbackUnreachable' : 'CallbackRejected', notAccepted);
   }
 
   return { notifyCompletion };

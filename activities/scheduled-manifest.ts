@@ -5,7 +5,8 @@
  * provider: a missing or invalid manifest fails before the batch exists, so it costs nothing.
  */
 import type { BlobStore } from '../common/blob-store.js';
-import { ManifestError, ManifestUnreadableError, loadManifest } from '../common/manifest/index.js';
+import { ManifestError, ManifestUnreadableError, loadManifestUnderRoot } from '../common/manifest/index.js';
+import { defaultManifestRoot } from '../common/paths.js';
 import {
   batchIdentity,
   manifestBytes,
@@ -18,7 +19,10 @@ import type { BlobRef } from '../shared/blob-ref.js';
 import { failure } from '../shared/failures.js';
 
 export interface LoadScheduledManifestInput {
-  /** Absolute path on this worker's filesystem (the schedule's template with the date filled in). */
+  /**
+   * The schedule's template with the date filled in: relative to this worker's manifest root (or
+   * absolute, and then it must lie under the root).
+   */
   path: string;
   /** Options the briefs are validated against (e.g. the default size for briefs that give none). */
   options: BatchOptions;
@@ -31,16 +35,24 @@ export interface ScheduledManifest {
   identity: BatchIdentity;
 }
 
-export function createScheduledManifestActivities({ store }: { store: BlobStore }) {
+export function createScheduledManifestActivities({
+  store,
+  manifestRoot = defaultManifestRoot(),
+}: {
+  store: BlobStore;
+  /** THUMBGATE_MANIFEST_ROOT: the one folder schedule manifests are read from. */
+  manifestRoot?: string;
+}) {
   /**
    * Fails non-retryably with `ManifestUnavailable` when the file cannot be read (the same file would
-   * still be missing on the next attempt) and `InvalidManifest` with every line and field at fault;
-   * store hiccups are thrown as they are, for the activity's retry policy.
+   * still be missing on the next attempt), is not a regular file or lies outside the manifest root, and
+   * `InvalidManifest` with every line and field at fault; store hiccups are thrown as they are, for the
+   * activity's retry policy.
    */
   async function loadScheduledManifest({ path, options }: LoadScheduledManifestInput): Promise<ScheduledManifest> {
     let briefs;
     try {
-      briefs = await loadManifest(path, options);
+      briefs = await loadManifestUnderRoot(manifestRoot, path, options);
     } catch (err) {
       if (err instanceof ManifestUnreadableError) {
         throw failure('ManifestUnavailable', err.problems.map((p) => p.message).join('; '));

@@ -5,6 +5,7 @@
 import { NamespaceNotFoundError, ServiceError, isGrpcServiceError } from '@temporalio/client';
 import { budget, budgetUsage } from './commands/budget.js';
 import { cancel, cancelUsage } from './commands/cancel.js';
+import { codecServer, codecServerUsage } from './commands/codec-server.js';
 import { cost, costUsage } from './commands/cost.js';
 import { estimate, estimateUsage } from './commands/estimate.js';
 import { list, listUsage } from './commands/list.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   estimate: { run: estimate, usage: estimateUsage },
   models: { run: models, usage: modelsUsage },
   schedule: { run: schedule, usage: scheduleUsage },
+  'codec-server': { run: codecServer, usage: codecServerUsage },
 };
 
 export const USAGE = ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.split('\n').join('\n  ')}`)].join(

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporalConnectConfig } from '../common/temporal-connection.js';
+import { PayloadKeyError, payloadDataConverter } from '../common/payload-codec.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface Connected {
@@ -9,9 +10,14 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Connects with the standard TEMPORAL_* settings; an unreachable server is exit code 3. */
+/**
+ * Connects with the standard TEMPORAL_* settings and the payload codec of THUMBGATE_PAYLOAD_KEYS (the
+ * workers' keys: what the CLI sends must be readable by them, and what they record by it). An unreachable
+ * server is exit code 3, a bad key setting exit code 2.
+ */
 export async function connectTemporal(): Promise<Connected> {
   const { connectionOptions, namespace } = temporalConnectConfig();
+  const dataConverter = withPayloadKeys(() => payloadDataConverter(process.env));
   const address = connectionOptions.address ?? 'localhost:7233';
   let connection: Connection;
   try {
@@ -24,11 +30,21 @@ export async function connectTemporal(): Promise<Connected> {
     );
   }
   return {
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter }),
     namespace,
     address,
     close: () => connection.close(),
   };
+}
+
+/** Reads the payload keys; a bad THUMBGATE_PAYLOAD_KEYS / _KEY_ID setting is a usage error (exit code 2). */
+export function withPayloadKeys<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof PayloadKeyError) throw new CliError(EXIT.invalidInput, err.message);
+    throw err;
+  }
 }
 
 function uiBase(namespace: string): string {

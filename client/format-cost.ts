@@ -66,9 +66,9 @@ export function formatResult(result: BatchResult): string {
   const n = result.notification;
   if (n) {
     lines.push(
-      n.delivered
-        ? `completion callback delivered to ${n.url} (HTTP ${n.status})`
-        : `completion callback NOT delivered to ${n.url}: ${n.error}`
+      n.outcome === 'delivered'
+        ? `completion callback delivered to ${n.url}`
+        : `completion callback ${n.outcome === 'refused' ? 'refused' : 'NOT delivered'} to ${n.url}: ${n.error}`
     );
   }
   const failed = result.failed.length + result.failedUnlisted;

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { MAX_BUDGET_GROUPS, budgetProblems, type BatchBudget } from '../shared/budget.js';
+import { MAX_BUDGET_GROUPS, budgetProblems, groupMap, type BatchBudget } from '../shared/budget.js';
 import { notifyUrlProblem } from '../shared/notification.js';
 import { usdToMicros } from '../shared/price-card.js';
 import { invalidParameter } from '../shared/validation.js';
@@ -57,8 +57,11 @@ async function budgetFile(path: string): Promise<Record<string, number>> {
   if (entries.length === 0 || entries.length > MAX_BUDGET_GROUPS) {
     throw invalid(`--budget-file ${path}: list 1–${MAX_BUDGET_GROUPS} values`);
   }
-  return Object.fromEntries(
-    entries.map(([group, usd]) => [group, usdToMicros(usdAmount(`--budget-file ${path} "${group}"`, usd))])
+  return groupMap(
+    entries.map(([group, usd]): [string, number] => [
+      group,
+      usdToMicros(usdAmount(`--budget-file ${path} "${group}"`, usd)),
+    ])
   );
 }
 

@@ -16,3 +16,13 @@ export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
 export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.THUMBGATE_OUT_DIR ?? resolve(projectRoot, 'out'));
 }
+
+/**
+ * THUMBGATE_MANIFEST_ROOT: the only folder schedule manifests are read from (templates are relative to
+ * it). Default: `manifests` beside the store folder — `.data/manifests` in a checkout, `/data/manifests`
+ * in docker-compose's shared volume. The CLI checks templates against its own value: it and the workers
+ * must name the same folder (or the same volume, mounted anywhere).
+ */
+export function defaultManifestRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.THUMBGATE_MANIFEST_ROOT || resolve(dirname(defaultStoreDir(env)), 'manifests'));
+}

@@ -14,9 +14,10 @@
  * Where each kind strikes (see docs/emulator.md):
  * - before acceptance, not billed: 500, 503, 429, 401, 406, hang, and junk-200 on v1
  *   (v2: all of these at submit, except junk-200)
- * - after acceptance, billed: truncate, slow-drip, oversized (v1: the response; v2: the first
- *   download of the media URL), v2 junk-200 (first media download), job-failed and expired (v2
- *   only: the job ends FAILED / its result is already gone when it completes).
+ * - after acceptance, billed: truncate, slow-drip, oversized, huge-image (a small, valid PNG declaring
+ *   20,000 × 20,000 pixels) (v1: the response; v2: the first download of the media URL), v2 junk-200
+ *   (first media download), job-failed and expired (v2 only: the job ends FAILED / its result is
+ *   already gone when it completes).
  * A v2-only kind never hits a v1 request: a scripted one waits for a v2 submit, a random draw of
  * one on v1 means no fault.
  */
@@ -37,6 +38,7 @@ export const FAULT_KINDS = [
   'oversized',
   'job-failed',
   'expired',
+  'huge-image',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type FaultApi = 'v1' | 'v2';
@@ -44,7 +46,13 @@ export type FaultApi = 'v1' | 'v2';
 /** Kinds that only make sense for an async job. */
 export const V2_ONLY_FAULTS: ReadonlySet<FaultKind> = new Set(['job-failed', 'expired']);
 /** v2: kinds applied to the first download of the job's media URL. */
-export const MEDIA_FAULTS: ReadonlySet<FaultKind> = new Set(['truncate', 'junk-200', 'slow-drip', 'oversized']);
+export const MEDIA_FAULTS: ReadonlySet<FaultKind> = new Set([
+  'truncate',
+  'junk-200',
+  'slow-drip',
+  'oversized',
+  'huge-image',
+]);
 
 export interface ScriptedFault {
   kind: FaultKind;

@@ -29,6 +29,7 @@ import {
   type FaultKind,
 } from './faults.js';
 import { simulateGpuSeconds } from './gpu-time.js';
+import { sendHugeImage } from './huge-image.js';
 import {
   PROVIDER_MODELS,
   billMicros,
@@ -530,6 +531,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       await streamFiller(res, oversizedBytes, closing.signal);
       return;
     }
+    if (kind === 'huge-image') {
+      settle('oversized');
+      record({ ...done, outcome: 'oversized', fault: kind });
+      await sendHugeImage(res, headers);
+      return;
+    }
     res.writeHead(200, { ...headers, 'content-type': image.contentType, 'content-length': image.bytes.length });
     if (kind === 'truncate') {
       settle('truncated');
@@ -742,6 +749,10 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         record({ ...done, outcome: 'oversized', fault });
         await streamFiller(res, oversizedBytes, closing.signal);
+        return;
+      case 'huge-image':
+        record({ ...done, outcome: 'oversized', fault });
+        await sendHugeImage(res, {});
         return;
       default:
         break;

@@ -4,7 +4,7 @@
  * and scoring workers, runs the bundled manifest of MCN thumbnail briefs, prints the cost table
  * and the UI link, writes out/<batch-id>/, and keeps the UI up until Ctrl-C on a terminal.
  * `npm run demo -- --max-usd 0.4` shows a budget stop; the completion callback goes to a local
- * receiver that verifies its signature (or to `--notify-url URL`).
+ * receiver that verifies its signature (or to `--notify-url URL`, signed with THUMBGATE_WEBHOOK_SECRET(S)).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,12 +31,13 @@ import { formatUsd } from '../shared/price-card.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';
+import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
+import { ConfigError, hostListSetting } from '../worker/config.js';
+import type { CallbackKeyring } from '../common/callback-signature.js';
 import { defaultOutDir, defaultStoreDir, projectRoot } from '../common/paths.js';
+import { payloadDataConverter } from '../common/payload-codec.js';
 import { startDemoReceiver } from './demo-receiver.js';
 import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
-
-/** Signs the demo's callbacks when the environment gives no secret; the local receiver checks it. */
-const DEMO_WEBHOOK_SECRET = 'thumbgate-demo-webhook-secret';
 
 const MANIFEST = join(projectRoot, 'examples', 'demo-manifest.jsonl');
 
@@ -53,6 +54,20 @@ async function temporal(): Promise<{ address: string; ui: string; server?: DevSe
   return { address: server.address, ui: server.uiUrl!, server };
 }
 
+/**
+ * The environment's callback secrets for a `--notify-url` elsewhere (worker/callback-secrets.ts checks
+ * them as the worker does); refused when none covers that receiver.
+ */
+function externalCallbackKeys(notifyUrl: string): CallbackKeyring {
+  const keys = callbackKeysFromEnv(process.env);
+  if (keys.secretFor(notifyUrl) !== undefined) return keys;
+  throw new ConfigError(
+    `--notify-url ${new URL(notifyUrl).origin} needs the secret that receiver verifies with: set ` +
+      `THUMBGATE_WEBHOOK_SECRET (or a THUMBGATE_WEBHOOK_SECRETS entry for ${new URL(notifyUrl).host}); ` +
+      "the demo's own secret is public and signs only for its local receiver (omit --notify-url to use it)"
+  );
+}
+
 function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length));
   console.log(`+${'-'.repeat(width + 2)}+`);
@@ -63,7 +78,8 @@ function banner(lines: string[]): void {
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({ args: process.argv.slice(2), options: runFlags });
   const settings = await runSettingsFromFlags(flags);
-  const webhookSecret = process.env.THUMBGATE_WEBHOOK_SECRET || DEMO_WEBHOOK_SECRET;
+  // Checked before anything starts: a receiver elsewhere verifies with a real secret, never the demo's public one.
+  const notifyKeys = settings.notifyUrl ? externalCallbackKeys(settings.notifyUrl) : undefined;
   // One line per retried failure, so the demo shows retries without stack traces.
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
@@ -113,14 +129,22 @@ async function main(): Promise<void> {
   const store = new LocalBlobStore(defaultStoreDir());
   const taskQueue = process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
   const ocr = createOcrPool();
+  const receiver = notifyKeys ? undefined : await startDemoReceiver((l) => console.log(l));
+  const notifyUrl = settings.notifyUrl ?? receiver!.url;
   const workers: Worker[] = [
     ...(await createGenerationWorkers({
       connection,
       taskQueue,
       store,
-      provider: new SegmindClient({ ...segmind, dispatcher }),
+      provider: new SegmindClient({
+        ...segmind,
+        dispatcher,
+        mediaHosts: hostListSetting(process.env, 'THUMBGATE_MEDIA_HOSTS'),
+      }),
       outDir: defaultOutDir(),
-      webhookSecret,
+      callbackKeys: notifyKeys ?? receiver!.keys,
+      // The demo's own receiver listens on loopback: allowed at its host:port only.
+      callbackHosts: receiver ? [new URL(receiver.url).host] : hostListSetting(process.env, 'THUMBGATE_CALLBACK_HOSTS'),
       // The emulator has no plan limit; a real account is held to its plan (Pro: 50 requests/minute).
       ...(realApi ? { providerRpm: Number(process.env.THUMBGATE_SEGMIND_RPM ?? 50) } : { pollIntervalMs: 250 }),
     })),
@@ -135,12 +159,11 @@ async function main(): Promise<void> {
   const running = Promise.all(workers.map((w) => w.run()));
 
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection });
+  // The workers' codec (off unless THUMBGATE_PAYLOAD_KEYS is set), so they read what the demo sends.
+  const client = new Client({ connection: clientConnection, dataConverter: payloadDataConverter() });
   const options = resolveBatchOptions();
   const briefs = await loadManifest(MANIFEST, options);
   const batchId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
-  const receiver = settings.notifyUrl ? undefined : await startDemoReceiver(webhookSecret, (l) => console.log(l));
-  const notifyUrl = settings.notifyUrl ?? receiver!.url;
   const started = await startBatch({ client, store, batchId, briefs, options, taskQueue, ...settings, notifyUrl });
   console.log(`\nstarted batch ${batchId}: ${briefs.length} thumbnails from ${MANIFEST}`);
   if (settings.budget?.maxMicros !== undefined) {

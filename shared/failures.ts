@@ -20,6 +20,9 @@ export interface FailureRule {
 
 const RESTART = 'then start the batch again with the same id: drafts already paid for are reused';
 
+const CALLBACK_NOT_ACCEPTED =
+  "check that the --notify-url receiver is up and that its signature check passes (it verifies with its own URL, as given to --notify-url, and its secret: THUMBGATE_WEBHOOK_SECRETS / THUMBGATE_WEBHOOK_SECRET); the generation worker's log says what happened; `thumbgate result BATCH_ID --json` has the same summary";
+
 export const FAILURES = {
   // --- Provider (activities/segmind maps HTTP answers onto these) ---
   ProviderKeyRejected: {
@@ -53,7 +56,9 @@ export const FAILURES = {
   ProviderWrongSize: {
     retryable: false,
     stopsBatch: false,
-    fix: 'the provider answers this request with another shape; the same request would get it again',
+    fix:
+      'the provider answers this request with another shape, or an image too large to decode safely; ' +
+      'the same request would get it again',
   },
   ProviderResultExpired: {
     retryable: false,
@@ -64,6 +69,16 @@ export const FAILURES = {
     retryable: true,
     stopsBatch: false,
     fix: 'retried; the unusable image is booked as paid-but-unusable',
+  },
+  /**
+   * The result's `output` URL points where the workers do not fetch from (common/outbound.ts): another
+   * scheme or host, or a private, loopback or link-local address. Every later result would point the
+   * same way (or the provider is misbehaving), so the batch stops; the job is booked as paid.
+   */
+  ProviderMediaRefused: {
+    retryable: false,
+    stopsBatch: true,
+    fix: `if the host named is your provider's media host, add it to THUMBGATE_MEDIA_HOSTS on the generation workers (https only; names or *.suffix), ${RESTART}`,
   },
   WasteLimitReached: {
     retryable: false,
@@ -130,17 +145,16 @@ export const FAILURES = {
   CallbackSecretMissing: {
     retryable: false,
     stopsBatch: false,
-    fix: 'set THUMBGATE_WEBHOOK_SECRET on the generation workers (the receiver verifies with the same secret)',
+    fix: "add the receiver's host to THUMBGATE_WEBHOOK_SECRETS (`host=secret`), or set THUMBGATE_WEBHOOK_SECRET for every host, on the generation workers; the receiver verifies with the same secret",
   },
-  CallbackUnreachable: {
-    retryable: true,
-    stopsBatch: false,
-    fix: 'check that the --notify-url receiver is up; `thumbgate result BATCH_ID --json` has the same summary',
-  },
-  CallbackRejected: {
+  // One fix for both: which of them happened (a closed port, an HTTP 404) is for the worker's log only.
+  CallbackUnreachable: { retryable: true, stopsBatch: false, fix: CALLBACK_NOT_ACCEPTED },
+  CallbackRejected: { retryable: false, stopsBatch: false, fix: CALLBACK_NOT_ACCEPTED },
+  /** The receiver is at a private, loopback or link-local address (or another scheme): never sent. */
+  CallbackAddressRefused: {
     retryable: false,
     stopsBatch: false,
-    fix: "check the receiver's signature check and THUMBGATE_WEBHOOK_SECRET; `thumbgate result BATCH_ID --json` has the same summary",
+    fix: 'use a public https receiver, or list its host (or host:port) in THUMBGATE_CALLBACK_HOSTS on the generation workers; `thumbgate result BATCH_ID --json` has the same summary',
   },
   // --- Schedules ---
   ManifestUnavailable: {

@@ -3,6 +3,7 @@
  * what the batch records about its delivery. Sandbox-safe: the batch workflow builds the summary, the
  * notify activity signs and posts it (activities/notify.ts), a receiver verifies it (docs/operations.md).
  */
+import { withFix } from './failures.js';
 import { invalidParameter } from './validation.js';
 
 /** How a batch ended, as the scheduler sees it. */
@@ -12,6 +13,8 @@ export interface CompletionSummary {
   event: 'thumbgate.batch.finished';
   batchId: string;
   workflowId: string;
+  /** The schedule whose firing started the batch; absent for a batch started by hand. */
+  schedule?: string;
   status: CompletionStatus;
   /** Why the batch failed or stopped (absent when done). */
   reason?: string;
@@ -34,19 +37,48 @@ export interface NotifyInput {
   summary: CompletionSummary;
 }
 
-/** What the batch records about the callback: in its result, or its failure's details. */
+/**
+ * `delivered`: the receiver acknowledged it (2xx). `refused`: the workers would not send it there (a
+ * private, loopback or link-local address THUMBGATE_CALLBACK_HOSTS does not list). `failed`: not
+ * delivered — no secret for it, or the receiver was unreachable or did not accept it.
+ */
+export type NotificationResult = 'delivered' | 'refused' | 'failed';
+
+/**
+ * What the batch records about the callback: in its result, or its failure's details. Whoever reads
+ * the batch sees no transport detail (a closed port and an HTTP 404 read alike); the generation
+ * worker's log has it.
+ */
 export interface NotificationOutcome {
   url: string;
-  delivered: boolean;
-  /** The receiver's HTTP status of the last attempt, when one answered. */
-  status?: number;
-  /** Why it was not delivered. */
+  outcome: NotificationResult;
+  /** Why it was not delivered, with the fix. */
   error?: string;
 }
 
-/** Headers of a signed callback: the signature covers `${timestamp}.${body}`. */
+/**
+ * The outcome of a callback that was not delivered: from the failure's type and message when the
+ * notify activity gave one (its messages carry no transport detail), else the words of a receiver
+ * that did not accept it.
+ */
+export function undeliveredOutcome(
+  url: string,
+  failure?: { type?: string | null; message: string }
+): NotificationOutcome {
+  if (failure?.type === 'CallbackAddressRefused') {
+    return { url, outcome: 'refused', error: withFix(failure.type, failure.message) };
+  }
+  const error = failure?.type
+    ? withFix(failure.type, failure.message)
+    : withFix('CallbackUnreachable', `${new URL(url).origin} did not accept the callback`);
+  return { url, outcome: 'failed', error };
+}
+
+/** Headers of a signed callback (scheme v2: what it covers is in common/callback-signature.ts). */
 export const SIGNATURE_HEADER = 'x-thumbgate-signature';
 export const TIMESTAMP_HEADER = 'x-thumbgate-timestamp';
+/** Which secret signed it: a non-secret fingerprint, so a receiver can pick among its secrets. */
+export const KEY_ID_HEADER = 'x-thumbgate-key-id';
 
 const MAX_URL_CHARS = 2000;
 

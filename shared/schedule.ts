@@ -12,8 +12,9 @@ import { integerProblem, invalidParameter } from './validation.js';
 export interface ScheduledBatchInput {
   scheduleId: string;
   /**
-   * Absolute path of the manifest on the workers' filesystem, read when the schedule fires; `{date}`
-   * becomes the fire date (YYYY-MM-DD) in `timezone`.
+   * Path of the manifest under the workers' manifest root (THUMBGATE_MANIFEST_ROOT), read when the
+   * schedule fires; `{date}` becomes the fire date (YYYY-MM-DD) in `timezone`. An absolute path is read
+   * only if it lies under the root.
    */
   manifestTemplate: string;
   /** IANA time zone of the cron expression, the `{date}` and the batch id. */
@@ -90,19 +91,67 @@ export function timezoneProblem(field: string, timezone: unknown): string | unde
   return undefined;
 }
 
-/** A path the worker can read wherever it runs: POSIX `/…` or Windows `C:\…`. */
-function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
+const MAX_TEMPLATE_CHARS = 1000;
+
+/**
+ * Why a manifest template cannot be one, or undefined. Where it points is the worker's to judge (it
+ * resolves it under its manifest root, links and all); `..` is refused here already, as it can only
+ * mean climbing out of the root.
+ */
+export function manifestTemplateProblem(field: string, template: unknown): string | undefined {
+  const rule = `a path of at most ${MAX_TEMPLATE_CHARS} characters under the workers' manifest root, e.g. 'briefs/{date}.jsonl'`;
+  if (typeof template !== 'string' || template.trim() === '' || template.length > MAX_TEMPLATE_CHARS) {
+    return invalidParameter(field, rule, template);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(template) || template.split(/[\\/]/).includes('..')) {
+    return `${invalidParameter(field, rule, template)} — ".." and control characters are not accepted`;
+  }
+  return templateProblem(field, template);
+}
+
+/** `-YYYYMMDD-HHmm` as {@link scheduledRun} writes it (a real month, day, hour and minute). */
+const SCHEDULED_SUFFIX = /-\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-(?:[01]\d|2[0-3])[0-5]\d$/;
+/** What the Temporal server appends to a schedule action's workflow id: `-` and the fire time in RFC 3339. */
+const FIRE_TIME_SUFFIX = /^-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/** The schedule a batch id of the scheduled form belongs to (`daily-hi` of `daily-hi-20261126-0600`), or undefined. */
+export function scheduleOfBatchId(batchId: string): string | undefined {
+  if (!SCHEDULED_SUFFIX.test(batchId)) return undefined;
+  const scheduleId = batchId.slice(0, -BATCH_ID_SUFFIX_CHARS);
+  return scheduleIdProblem('scheduleId', scheduleId) === undefined ? scheduleId : undefined;
+}
+
+/** The id the schedule's action gives its firings' runs; the server appends the fire time to each. */
+export function scheduledWorkflowIdPrefix(scheduleId: string): string {
+  return `scheduled-${scheduleId}`;
+}
+
+/**
+ * Why `batchId` may not be used by this start, or undefined. Ids of the scheduled form are reserved for
+ * the schedule's own firings: a batch started under a future firing's id by anyone else would take its
+ * place (the firing would find it done, and its signed callback would stand for the real one). So such
+ * a batch must be the child of a run of that schedule (`parentWorkflowId`: `scheduled-<id>-<fire time>`).
+ */
+export function reservedBatchIdProblem(field: string, batchId: string, parentWorkflowId?: string): string | undefined {
+  const scheduleId = scheduleOfBatchId(batchId);
+  if (scheduleId === undefined) return undefined;
+  const prefix = scheduledWorkflowIdPrefix(scheduleId);
+  if (parentWorkflowId?.startsWith(prefix) && FIRE_TIME_SUFFIX.test(parentWorkflowId.slice(prefix.length))) {
+    return undefined;
+  }
+  return (
+    `${field} ${JSON.stringify(batchId)} has the form <schedule>-YYYYMMDD-HHmm, which is reserved for the batches ` +
+    `schedule ${JSON.stringify(scheduleId)} starts when it fires — choose another id (e.g. without the time, ` +
+    'or with a suffix such as -manual)'
+  );
 }
 
 /** Everything wrong with a scheduled batch's input (any client can create a schedule), naming the field. */
 export function scheduledBatchInputProblems(input: ScheduledBatchInput): string[] {
-  const template = typeof input.manifestTemplate === 'string' ? input.manifestTemplate : '';
   return [
     scheduleIdProblem('scheduleId', input.scheduleId),
-    isAbsolutePath(template)
-      ? templateProblem('manifestTemplate', template)
-      : invalidParameter('manifestTemplate', "an absolute path on the workers' filesystem", input.manifestTemplate),
+    manifestTemplateProblem('manifestTemplate', input.manifestTemplate),
     timezoneProblem('timezone', input.timezone),
     ...validateBatchOptions(input.options).map((p) => `options.${p.field}: ${p.message}`),
     ...budgetProblems(input.budget),

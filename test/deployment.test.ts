@@ -1,5 +1,6 @@
 /**
- * docker-compose.yml and the Dockerfile: local-only ports, signals reach node, graceful stops; dclint passes.
+ * docker-compose.yml and the Dockerfile: local-only ports, signals reach node, graceful stops; dclint passes;
+ * a non-root user on a digest-pinned Node 24; networks that keep the scoring worker off the internet.
  * deploy/ (the production topology, docs/operations.md): the compose file's services and volumes agree
  * with each other, Prometheus scrapes every worker service, and the Grafana dashboard asks only for
  * metrics the workers export.
@@ -50,6 +51,41 @@ describe('deployment files', () => {
     );
   });
 
+  test('the image runs as an unprivileged user on Node 24, pinned by digest, and owns its volume mount points', () => {
+    const from = /^FROM (\S+)/m.exec(dockerfile)?.[1];
+    expect(from).toMatch(/^node:24[\w.-]*@sha256:[0-9a-f]{64}$/);
+    const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!;
+    expect(['root', '0', '0:0']).not.toContain(user);
+    // After the last USER nothing runs as root again, and the volumes' mount points are that user's.
+    const chowned = /chown -R (\w+):\w+ ([^\n]+)/.exec(dockerfile);
+    expect(chowned?.[1]).toBe(user);
+    const owned = chowned![2]!.trim().split(/\s+/);
+    for (const mountPoint of ['/data', '/models']) expect(owned).toContain(mountPoint);
+    expect(dockerfile.indexOf(`USER ${user}`)).toBeGreaterThan(dockerfile.indexOf('chown'));
+  });
+
+  test('the scoring worker reaches Temporal on an internal network only; the UI is read-only', () => {
+    const dev = parse(compose, { merge: true }) as {
+      services: Record<string, ComposeService>;
+      networks: Record<string, { internal?: boolean } | null>;
+    };
+    const scoring = dev.services['worker-scoring']!;
+    expect(scoring.networks).toEqual(['temporal']);
+    expect(dev.networks.temporal?.internal).toBe(true);
+    expect(scoring.environment?.THUMBGATE_ALLOW_REMOTE_MODELS).toBe('false');
+    // The dev server's own UI cannot disable writes, so it runs headless behind the temporalio/ui image.
+    expect(dev.services.temporal?.command).toContain('--headless');
+    expect(defaulted(dev.services['temporal-ui']?.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS)).toBe('true');
+    // Only what needs the outside is on a network with a way out.
+    const withEgress = Object.entries(dev.services)
+      .filter(([, s]) => (s.networks ?? []).some((n) => !dev.networks[n]?.internal))
+      .map(([name]) => name)
+      .sort();
+    expect(withEgress).toEqual(['emulator', 'model-pull', 'temporal', 'temporal-ui', 'worker-generation']);
+  });
+
   test('dclint validates every compose file with no errors or warnings', async () => {
     const bin = join(projectRoot, 'node_modules', 'dclint', 'bin', 'dclint.cjs');
     const files = await composeFiles();
@@ -75,6 +111,11 @@ describe('deployment files', () => {
     expect((await composeFiles()).sort()).toEqual((await find('')).sort());
   });
 });
+
+/** A compose value with its `${VAR:-default}` default applied (what an unset variable gives). */
+function defaulted(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.replace(/^\$\{\w+:-([^}]*)\}$/, '$1');
+}
 
 /** The compose files `npm run lint` checks (dclint and the compose-go loader): scripts/compose-config.mjs's list. */
 async function composeFiles(): Promise<string[]> {
@@ -124,6 +165,7 @@ function promqlMetrics(expr: string): string[] {
 
 interface ComposeService {
   image?: string;
+  networks?: string[];
   command?: string[];
   entrypoint?: string[];
   environment?: Record<string, string>;
@@ -147,6 +189,7 @@ interface Panel {
 describe('production deployment (deploy/)', () => {
   let services: Record<string, ComposeService>;
   let volumes: Record<string, unknown>;
+  let networks: Record<string, { internal?: boolean } | null>;
   let workers: [string, ComposeService][];
   let prometheus: {
     scrape_configs: {
@@ -162,11 +205,14 @@ describe('production deployment (deploy/)', () => {
   }
 
   beforeAll(async () => {
-    const compose = await yamlFile<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }>(
-      'docker-compose.prod.yml'
-    );
+    const compose = await yamlFile<{
+      services: Record<string, ComposeService>;
+      volumes: Record<string, unknown>;
+      networks: Record<string, { internal?: boolean } | null>;
+    }>('docker-compose.prod.yml');
     services = compose.services;
     volumes = compose.volumes;
+    networks = compose.networks;
     workers = Object.entries(services).filter(([, s]) => s.command?.includes('worker/main.ts'));
     prometheus = await yamlFile('prometheus/prometheus.yml');
     dashboard = JSON.parse(await readFile(join(DEPLOY, 'grafana', 'dashboards', 'thumbgate.json'), 'utf8'));
@@ -189,7 +235,8 @@ describe('production deployment (deploy/)', () => {
     expect(schema?.image).toMatch(/^temporalio\/admin-tools:/);
     expect(schema?.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
     expect(temporal?.image).toMatch(/^temporalio\/server:/); // not the deprecated auto-setup image
-    expect(temporal?.image?.split(':').slice(1)).toEqual(schema?.image?.split(':').slice(1)); // one version
+    const tag = (image?: string) => image?.split('@')[0]?.split(':')[1];
+    expect(tag(temporal?.image)).toEqual(tag(schema?.image)); // one version
     expect(temporal?.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
   });
@@ -257,6 +304,94 @@ describe('production deployment (deploy/)', () => {
       for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }
     expect([...named].sort()).toEqual(Object.keys(volumes).sort());
+  });
+
+  test('networks: the scoring workers and PostgreSQL sit on internal networks, Temporal is not published', () => {
+    const internal = (n: string) => networks[n]?.internal === true;
+    for (const name of ['temporal', 'database', 'metrics']) expect(internal(name)).toBe(true);
+    const scoring = services['worker-scoring']!;
+    // No way out for the service that decodes untrusted images: every network it is on is internal.
+    expect(scoring.networks?.length).toBeGreaterThan(0);
+    for (const n of scoring.networks ?? []) expect(internal(n)).toBe(true);
+    // Of the services it can reach, only those it needs publish a port: the UI (reads Temporal) and Prometheus.
+    const neighbours = Object.entries(services).filter(
+      ([name, s]) => name !== 'worker-scoring' && (s.networks ?? []).some((n) => scoring.networks?.includes(n))
+    );
+    expect(
+      neighbours
+        .filter(([, s]) => s.ports?.length)
+        .map(([name]) => name)
+        .sort()
+    ).toEqual(['prometheus', 'temporal-ui']);
+    // The frontend has no authentication: nothing publishes it, and only the server side reaches the database.
+    expect(services.temporal?.ports).toBeUndefined();
+    const onDatabase = Object.entries(services).filter(([, s]) => s.networks?.includes('database'));
+    expect(onDatabase.map(([name]) => name).sort()).toEqual(['postgresql', 'temporal', 'temporal-schema']);
+    // Only the generation workers (provider, callbacks) and model-pull (the hub) get out; the rest publish UIs.
+    const outside = Object.entries(services).filter(([, s]) => (s.networks ?? []).some((n) => !internal(n)));
+    const published = ['codec-server', 'grafana', 'prometheus', 'temporal-ui'];
+    expect(outside.map(([name]) => name).sort()).toEqual(['model-pull', ...published, 'worker-generation'].sort());
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.ports?.length)
+        .map(([name]) => name)
+        .sort()
+    ).toEqual(published);
+    // Every service names its networks: none falls back to compose's default network, which has a way out.
+    for (const [name, s] of Object.entries(services)) {
+      if (!s.networks?.length) throw new Error(`${name} names no network`);
+    }
+  });
+
+  test('the Temporal UI is read-only by default and decodes payloads through the codec server', () => {
+    const ui = services['temporal-ui']!;
+    expect(defaulted(ui.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS)).toBe('true');
+    const codec = services['codec-server']!;
+    const port = /^127\.0\.0\.1:(\d+):(\d+)$/.exec(codec.ports?.[0] ?? '');
+    expect(port).not.toBeNull();
+    expect(ui.environment?.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${port![1]}`);
+    expect(codec.command).toEqual(expect.arrayContaining(['codec-server', '--port', port![2]]));
+    // The browser's origin is the UI's published address.
+    const uiPort = /^127\.0\.0\.1:(\d+):/.exec(ui.ports?.[0] ?? '')?.[1];
+    const origin = codec.command?.[codec.command.indexOf('--allow-origin') + 1];
+    expect(origin).toBe(`http://localhost:${uiPort}`);
+    expect(codec.environment?.THUMBGATE_PAYLOAD_KEYS).toMatch(/^\$\{THUMBGATE_PAYLOAD_KEYS:\?/);
+  });
+
+  test('workers and the CLI require the payload keys; generation workers get the callback secrets', () => {
+    for (const name of ['worker-generation', 'worker-scoring', 'cli']) {
+      const env = services[name]?.environment;
+      expect(env?.THUMBGATE_PAYLOAD_KEYS).toBe(
+        '${THUMBGATE_PAYLOAD_KEYS:?set THUMBGATE_PAYLOAD_KEYS (docs/operations.md#payload-encryption)}'
+      );
+      expect(env?.THUMBGATE_PAYLOAD_KEY_ID).toBe('${THUMBGATE_PAYLOAD_KEY_ID:-}');
+    }
+    const generation = services['worker-generation']?.environment;
+    expect(generation?.THUMBGATE_WEBHOOK_SECRET).toBe('${THUMBGATE_WEBHOOK_SECRET:-}');
+    expect(generation?.THUMBGATE_WEBHOOK_SECRETS).toBe('${THUMBGATE_WEBHOOK_SECRETS:-}');
+  });
+
+  test('public images are pinned by digest (the one exception is listed)', async () => {
+    // No digest for this tag could be verified when the images were pinned; docs/operations.md says so.
+    const tagOnly = new Set(['temporalio/ui:2.49.1']);
+    const dev = parse(await readFile(join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    const images = [...Object.values(services), ...Object.values(dev.services)]
+      .map((s) => s.image)
+      .filter((image): image is string => image !== undefined && !image.startsWith('${THUMBGATE_IMAGE'));
+    expect(images.length).toBeGreaterThanOrEqual(7);
+    for (const image of images) {
+      if (!tagOnly.has(image)) expect(image).toMatch(/^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  test('workers serve metrics on every interface of their container, for Prometheus on the internal network', () => {
+    for (const [, worker] of workers) {
+      expect(worker.environment?.THUMBGATE_METRICS_HOST).toBe('0.0.0.0');
+      expect(worker.networks).toContain('metrics');
+    }
+    expect(services.prometheus?.networks).toContain('metrics');
   });
 
   test('Prometheus scrapes every worker service on its metrics port, and the Temporal server', () => {

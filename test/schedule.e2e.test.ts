@@ -22,6 +22,8 @@ import { scheduledActivities } from './helpers/history.js';
 import { startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
 const TIMEZONE = 'Asia/Kolkata';
+/** Signs the completion callbacks (THUMBGATE_WEBHOOK_SECRET in production). */
+const WEBHOOK_SECRET = 'schedule-test-secret-of-32-or-more-chars';
 
 /** Waits for a condition on the server (a firing to appear, a listing to catch up): no fixed delays. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -50,14 +52,16 @@ describe('thumbgate schedule against a running pipeline', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    p = await startPipeline({ webhookSecret: 'schedule-test-secret' });
+    // The manifest root of the workers and of the CLI: the same folder, as in a deployment.
+    dir = await mkdtemp(join(tmpdir(), 'thumbgate-schedule-'));
+    p = await startPipeline({ webhookSecret: WEBHOOK_SECRET, manifestRoot: dir });
     client = p.env.client;
     env = {
       TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
       THUMBGATE_TASK_QUEUE: p.taskQueue,
       THUMBGATE_STORE_DIR: p.store.root,
+      THUMBGATE_MANIFEST_ROOT: dir,
     };
-    dir = await mkdtemp(join(tmpdir(), 'thumbgate-schedule-'));
   });
   afterAll(async () => {
     for (const id of created)
@@ -171,7 +175,8 @@ describe('thumbgate schedule against a running pipeline', () => {
       paused: false,
       cron: '0 6 * * *',
       timezone: TIMEZONE,
-      manifestTemplate: template,
+      // Given as an absolute path inside the manifest root; kept relative to it.
+      manifestTemplate: join('ok', '{date}.jsonl'),
       options: { candidates: 2 },
       budget: { maxMicros: 40_000_000 },
       overlap: 'SKIP',
@@ -185,7 +190,8 @@ describe('thumbgate schedule against a running pipeline', () => {
 
   test('a missing manifest fails the firing with ManifestUnavailable naming the path: no retry, no charge', async () => {
     const template = join(dir, 'missing', '{date}.jsonl');
-    const id = await create('missing', template, ['--notify-url', receiver.url]);
+    // Relative to the manifest root, as a template is usually given.
+    const id = await create('missing', 'missing/{date}.jsonl', ['--notify-url', receiver.url]);
     const billedBefore = p.emulator.totalBilledMicros();
 
     const run = await trigger(id);
@@ -218,6 +224,8 @@ describe('thumbgate schedule against a running pipeline', () => {
       spendMicros: 0,
       reason: expect.stringContaining(expected.manifestPath),
     });
+    const signed = receiver.received.filter((c) => receiver.verifies(c, WEBHOOK_SECRET));
+    expect(signed.map((c) => (JSON.parse(c.body) as CompletionSummary).batchId)).toContain(expected.batchId);
 
     const described = JSON.parse((await thumbgate(['schedule', 'describe', id, '--json'], env)).stdout) as {
       recentActions: unknown[];
@@ -243,7 +251,7 @@ describe('thumbgate schedule against a running pipeline', () => {
       const { manifestPath } = scheduledRun({ scheduleId: 'x', manifestTemplate: template, timezone: TIMEZONE }, at);
       await writeFile(manifestPath, `${bad}\n`);
     }
-    const id = await create('bad', template);
+    const id = await create('bad', 'bad/{date}.jsonl');
     const billedBefore = p.emulator.totalBilledMicros();
 
     const run = await trigger(id);
@@ -278,7 +286,7 @@ describe('thumbgate schedule against a running pipeline', () => {
       paused: false,
       cron: '0 6 * * *',
       timezone: TIMEZONE,
-      manifestTemplate: join(dir, 'ok', '{date}.jsonl'),
+      manifestTemplate: join('ok', '{date}.jsonl'),
       nextActionTime: expect.stringMatching(/T00:30:00(\.000)?Z$/),
     });
 

@@ -1,4 +1,4 @@
-/** worker/config.ts: the rule that keeps a Segmind key off plain http, and the metrics port. */
+/** worker/config.ts: the rule that keeps a Segmind key off plain http, and the metrics port and address. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
@@ -60,11 +60,30 @@ describe('--metrics-port / THUMBGATE_METRICS_PORT', () => {
     expect(metricsSetting({ THUMBGATE_METRICS_PORT: '9464' }, undefined)).toEqual({
       port: 9464,
       setting: 'THUMBGATE_METRICS_PORT',
+      host: '127.0.0.1',
     });
     expect(metricsSetting({ THUMBGATE_METRICS_PORT: '9464' }, '9100')).toEqual({
       port: 9100,
       setting: '--metrics-port',
+      host: '127.0.0.1',
     });
+  });
+
+  test('served on loopback unless an address is given; the flag wins over THUMBGATE_METRICS_HOST', () => {
+    const port = { THUMBGATE_METRICS_PORT: '9464' };
+    expect(metricsSetting({ ...port, THUMBGATE_METRICS_HOST: '' }, undefined)?.host).toBe('127.0.0.1');
+    expect(metricsSetting({ ...port, THUMBGATE_METRICS_HOST: '0.0.0.0' }, undefined)?.host).toBe('0.0.0.0');
+    expect(metricsSetting({ ...port, THUMBGATE_METRICS_HOST: '0.0.0.0' }, undefined, '::1')?.host).toBe('::1');
+  });
+
+  test.each([
+    ['THUMBGATE_METRICS_HOST', { THUMBGATE_METRICS_HOST: 'localhost' }, undefined, 'localhost'],
+    ['--metrics-host', {}, '10.0.0.300', '10.0.0.300'],
+  ])('%s must be an IP address to bind', (setting, env, flag, raw) => {
+    expect(() => metricsSetting({ THUMBGATE_METRICS_PORT: '9464', ...env }, undefined, flag)).toThrow(
+      `${setting} must be an IP address to bind (127.0.0.1, the default, for this host only; 0.0.0.0 in a ` +
+        `container whose network Prometheus scrapes), got ${JSON.stringify(raw)}`
+    );
   });
 
   test.each(['0', '65536', 'abc', '94.64', ''])('--metrics-port %j is refused, naming the flag and the fix', (raw) => {
@@ -113,9 +132,30 @@ describe('--metrics-port / THUMBGATE_METRICS_PORT', () => {
         THUMBGATE_METRICS_PORT: String(port),
         THUMBGATE_WORKER_ROLES: 'scoring',
       });
-      expect(stderr).toContain(`thumbgate worker: THUMBGATE_METRICS_PORT ${port}: cannot serve metrics there`);
+      expect(stderr).toContain(
+        `thumbgate worker: THUMBGATE_METRICS_PORT ${port} on 127.0.0.1: cannot serve metrics there`
+      );
       expect(stderr).toContain('give a free port, or leave it unset to run without metrics');
       expect(code).toBe(2);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  test('the exporter binds the configured address only: a port taken on 127.0.0.1 is free on 127.0.0.2', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const env = { THUMBGATE_METRICS_PORT: String(port), THUMBGATE_WORKER_ROLES: 'scoring' };
+      // The default address is loopback: the taken port is in the way.
+      const loopback = await runWorker([], env);
+      expect(loopback.stderr).toContain(`THUMBGATE_METRICS_PORT ${port} on 127.0.0.1: cannot serve metrics there`);
+      // Another address binds its own socket (a wildcard bind would collide); the worker gets as far as
+      // connecting to Temporal, which is not there.
+      const other = await runWorker(['--metrics-host', '127.0.0.2'], env);
+      expect(other.stderr).not.toContain('cannot serve metrics');
+      expect(other.stderr).toMatch(/ConnectError.*127\.0\.0\.1:1/);
     } finally {
       taken.close();
     }

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { defaultOutDir, defaultStoreDir } from '../common/paths.js';
 import type { Transport } from '../activities/generate-candidate.js';
 import { invalidParameter, parseInteger } from '../shared/validation.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
+import { hostAllowlist, isLoopbackHost, settingList } from '../common/outbound.js';
 
 /** Worker settings, all from the environment so the API key never travels through Temporal. */
 export interface WorkerConfig {
@@ -10,7 +12,10 @@ export interface WorkerConfig {
   storeDir: string;
   /** Root of the per-batch output folders. */
   outDir: string;
-  segmind: { apiKey: string; baseUrl: string };
+  /** `mediaHosts`: THUMBGATE_MEDIA_HOSTS, where v2 results' media may be besides the base URL's host. */
+  segmind: { apiKey: string; baseUrl: string; mediaHosts: string[] };
+  /** THUMBGATE_CALLBACK_HOSTS: `--notify-url` hosts (or host:port) allowed at private or loopback addresses. */
+  callbackHosts: string[];
   /** Provider calls in flight per worker (I/O-bound). */
   maxConcurrentGenerations: number;
   /** SEGMIND_API: `v2` async (default; Segmind's recommendation) or `v1` sync (maintenance mode). */
@@ -40,21 +45,55 @@ function transportOf(raw: string | undefined): Transport {
   throw new ConfigError(invalidParameter('SEGMIND_API', '"v2" (async, the default) or "v1" (sync)', raw));
 }
 
-/** Where the worker serves Prometheus metrics, and the setting that asked for it (errors name it). */
+/** Where the worker serves Prometheus metrics, and the settings that asked for it (errors name them). */
 export interface MetricsSetting {
   port: number;
   setting: '--metrics-port' | 'THUMBGATE_METRICS_PORT';
+  /** The IP address the exporter binds; 127.0.0.1 unless --metrics-host / THUMBGATE_METRICS_HOST says otherwise. */
+  host: string;
 }
 
-/** `--metrics-port` (over THUMBGATE_METRICS_PORT); undefined, the default, runs without metrics. */
-export function metricsSetting(env: NodeJS.ProcessEnv, flag: string | undefined): MetricsSetting | undefined {
+/**
+ * Loopback by default: the endpoint has no authentication and names batches' task queues, so it is
+ * served beyond this host only when asked (compose sets 0.0.0.0 on the network Prometheus scrapes).
+ */
+const DEFAULT_METRICS_HOST = '127.0.0.1';
+
+/** `--metrics-host` (over THUMBGATE_METRICS_HOST): an IP literal, as the SDK's exporter binds a socket address. */
+function metricsHost(env: NodeJS.ProcessEnv, flag: string | undefined): string {
+  const setting = flag !== undefined ? '--metrics-host' : 'THUMBGATE_METRICS_HOST';
+  const raw = flag ?? env.THUMBGATE_METRICS_HOST;
+  if (raw === undefined || (flag === undefined && raw.trim() === '')) return DEFAULT_METRICS_HOST;
+  const host = raw.trim();
+  if (isIP(host) === 0) {
+    throw new ConfigError(
+      invalidParameter(
+        setting,
+        'an IP address to bind (127.0.0.1, the default, for this host only; 0.0.0.0 in a container whose network ' +
+          'Prometheus scrapes)',
+        raw
+      )
+    );
+  }
+  return host;
+}
+
+/**
+ * `--metrics-port` (over THUMBGATE_METRICS_PORT); undefined, the default, runs without metrics. The
+ * address comes from `--metrics-host` / THUMBGATE_METRICS_HOST (default 127.0.0.1).
+ */
+export function metricsSetting(
+  env: NodeJS.ProcessEnv,
+  flag: string | undefined,
+  hostFlag?: string
+): MetricsSetting | undefined {
   const setting = flag !== undefined ? '--metrics-port' : 'THUMBGATE_METRICS_PORT';
   const raw = flag ?? env.THUMBGATE_METRICS_PORT;
   // An empty variable is how compose leaves a setting unset; an empty flag is a mistake.
   if (raw === undefined || (flag === undefined && raw.trim() === '')) return undefined;
   const port = parseInteger(setting, raw, { min: 1, max: 65535, note: 'the TCP port Prometheus scrapes, e.g. 9464' });
   if (typeof port !== 'number') throw new ConfigError(`${port.problem}; leave it unset to run without metrics`);
-  return { port, setting };
+  return { port, setting, host: metricsHost(env, hostFlag) };
 }
 
 export type WorkerRole = 'generation' | 'scoring';
@@ -83,9 +122,21 @@ const EMULATOR_PUBLIC_KEY = 'emulator-local-key';
 /** THUMBGATE_ALLOW_INSECURE_PROVIDER: the one value that lets a key travel over plain http to a non-loopback host. */
 const INSECURE_PROVIDER_OPT_IN = 'emulator';
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+/**
+ * THUMBGATE_MEDIA_HOSTS (host names or `*.suffix`) or THUMBGATE_CALLBACK_HOSTS (also `host:port`):
+ * comma-separated allowlists of common/outbound.ts, checked here so a typo stops the worker at start-up.
+ */
+export function hostListSetting(
+  env: NodeJS.ProcessEnv,
+  name: 'THUMBGATE_MEDIA_HOSTS' | 'THUMBGATE_CALLBACK_HOSTS'
+): string[] {
+  const entries = settingList(env[name]);
+  try {
+    hostAllowlist(name, entries, { ports: name === 'THUMBGATE_CALLBACK_HOSTS' });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return entries;
 }
 
 /**
@@ -107,7 +158,7 @@ function assertSafeProviderUrl(env: NodeJS.ProcessEnv, url: URL, apiKey: string)
       `SEGMIND_BASE_URL must be an https:// URL such as ${DEFAULT_SEGMIND_BASE_URL}, got ${url.protocol}`
     );
   }
-  if (isLoopback(url.hostname) || apiKey === EMULATOR_PUBLIC_KEY || optIn === INSECURE_PROVIDER_OPT_IN) return;
+  if (isLoopbackHost(url.hostname) || apiKey === EMULATOR_PUBLIC_KEY || optIn === INSECURE_PROVIDER_OPT_IN) return;
   throw new ConfigError(
     `SEGMIND_BASE_URL ${url.origin} is plain http: the SEGMIND_API_KEY would be sent unencrypted. ` +
       `Use ${DEFAULT_SEGMIND_BASE_URL} for the real API, or — only if that address is the thumbgate emulator — ` +
@@ -139,7 +190,8 @@ export function loadWorkerConfig(
     taskQueue: env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
     storeDir: defaultStoreDir(env),
     outDir: defaultOutDir(env),
-    segmind: { apiKey: apiKey.trim(), baseUrl },
+    segmind: { apiKey: apiKey.trim(), baseUrl, mediaHosts: hostListSetting(env, 'THUMBGATE_MEDIA_HOSTS') },
+    callbackHosts: hostListSetting(env, 'THUMBGATE_CALLBACK_HOSTS'),
     maxConcurrentGenerations: positiveInt(env, 'THUMBGATE_MAX_GENERATIONS', 32),
     transport: transportOf(env.SEGMIND_API),
     providerRpm: positiveInt(env, 'THUMBGATE_SEGMIND_RPM', 50),

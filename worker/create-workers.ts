@@ -1,6 +1,8 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createBatchRecordActivities } from '../activities/batch-records.js';
 import type { BlobStore } from '../common/blob-store.js';
+import type { CallbackKeyring } from '../common/callback-signature.js';
 import { createGenerateActivities, type ImageProvider, type Transport } from '../activities/generate-candidate.js';
 import { createNotifyActivities } from '../activities/notify.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
@@ -14,6 +16,7 @@ import {
 import type { RetryDelays } from '../shared/retry.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
 import { workflowsPath } from '../common/paths.js';
+import { payloadDataConverter } from '../common/payload-codec.js';
 import { spendSinks } from './metrics.js';
 
 /**
@@ -44,13 +47,26 @@ export interface WorkerDeps {
   retryDelays?: RetryDelays;
   /** Pause between status polls of an accepted job (tests shorten it). */
   pollIntervalMs?: number;
-  /** A pre-built bundle (tests build it once per file); defaults to bundling `workflows/`. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
   /**
-   * THUMBGATE_WEBHOOK_SECRET: signs completion callbacks. Worker-side only, like the provider key;
-   * without it a batch with a notify URL records the callback as not delivered, with the fix.
+   * A pre-built bundle (tests build it once per file); defaults to bundling `workflows/`. Built with
+   * the data converter's `failureConverterPath` when the codec is on.
    */
-  webhookSecret?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption (common/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
+  dataConverter?: DataConverter;
+  /**
+   * Signs completion callbacks, a secret per receiver host (worker/callback-secrets.ts). Worker-side only,
+   * like the provider key; a batch whose notify URL has no secret here records the callback as not
+   * delivered, with the fix.
+   */
+  callbackKeys?: CallbackKeyring;
+  /**
+   * THUMBGATE_CALLBACK_HOSTS: receivers allowed at private or loopback addresses (`host` or
+   * `host:port`); any other callback goes to public addresses only (common/outbound.ts).
+   */
+  callbackHosts?: readonly string[];
+  /** Where schedule manifests are read from; defaults to THUMBGATE_MANIFEST_ROOT (common/paths.ts). */
+  manifestRoot?: string;
   /** Replacements for some activities (tests register stand-ins here, as the Temporal samples do). */
   activityOverrides?: Partial<GenerationActivities>;
 }
@@ -77,13 +93,17 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
     }),
     ...createBatchRecordActivities({ store: deps.store }),
     ...createOutputActivities({ store: deps.store, outRoot: deps.outDir }),
-    ...createScheduledManifestActivities({ store: deps.store }),
-    ...createNotifyActivities({ secret: deps.webhookSecret }),
+    ...createScheduledManifestActivities({
+      store: deps.store,
+      ...(deps.manifestRoot ? { manifestRoot: deps.manifestRoot } : {}),
+    }),
+    ...createNotifyActivities({ keys: deps.callbackKeys, callbackHosts: deps.callbackHosts ?? [] }),
     ...deps.activityOverrides,
   };
   const common = {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
+    dataConverter: deps.dataConverter ?? payloadDataConverter(),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentGenerations ?? 32,
     // Cancellation reaches an activity with its heartbeat's response: keep that latency to seconds.
     maxHeartbeatThrottleInterval: '3 seconds',
@@ -118,6 +138,8 @@ export interface ScoringWorkerDeps {
   model: ClipModelProvider;
   /** OCR for the requested-text check; the caller terminates it after the worker stops. */
   ocr?: OcrPool;
+  /** Payload encryption (common/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
+  dataConverter?: DataConverter;
 }
 
 /** The CLIP scoring worker: CPU-bound, so few activities at once, on its own queue. */
@@ -125,6 +147,7 @@ export async function createScoringWorker(deps: ScoringWorkerDeps): Promise<Work
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
+    dataConverter: deps.dataConverter ?? payloadDataConverter(),
     taskQueue: scoringTaskQueueFor(deps.taskQueue),
     activities: createScoringActivities({
       store: deps.store,

@@ -1,6 +1,7 @@
 /**
  * The worker's Prometheus endpoint: the SDK's runtime metrics and thumbgate's own (shared/metrics.ts),
- * served by the SDK's exporter on one port. Off unless `--metrics-port` / THUMBGATE_METRICS_PORT is set.
+ * served by the SDK's exporter on one port. Off unless `--metrics-port` / THUMBGATE_METRICS_PORT is set;
+ * bound to 127.0.0.1 unless `--metrics-host` / THUMBGATE_METRICS_HOST names another address.
  */
 import { Runtime, type InjectedSinks } from '@temporalio/worker';
 import { EXPORTER_NAMING, METRICS, gaugeOf, histogramBuckets, type SpendSinks } from '../shared/metrics.js';
@@ -8,17 +9,17 @@ import { MICROS_PER_USD } from '../shared/price-card.js';
 import { ConfigError, type MetricsSetting } from './config.js';
 
 /**
- * Installs the SDK runtime with the Prometheus exporter on `0.0.0.0:<port>` (a scraper in another
- * container must reach it). Must run before any connection or worker is created in this process: those
- * install the default runtime, which has no exporter and cannot be replaced.
+ * Installs the SDK runtime with the Prometheus exporter on `<host>:<port>` (127.0.0.1 unless configured:
+ * compose binds 0.0.0.0 on the network Prometheus scrapes). Must run before any connection or worker is
+ * created in this process: those install the default runtime, which has no exporter and cannot be replaced.
  */
-export function installMetrics({ port, setting }: MetricsSetting): void {
+export function installMetrics({ port, setting, host }: MetricsSetting): void {
   try {
     Runtime.install({
       telemetryOptions: {
         metrics: {
           prometheus: {
-            bindAddress: `0.0.0.0:${port}`,
+            bindAddress: metricsAddress(host, port),
             ...EXPORTER_NAMING,
             histogramBucketOverrides: histogramBuckets(),
           },
@@ -28,10 +29,15 @@ export function installMetrics({ port, setting }: MetricsSetting): void {
   } catch (err) {
     // Typically the port is taken ("Address already in use").
     throw new ConfigError(
-      `${setting} ${port}: cannot serve metrics there (${(err as Error).message}); ` +
+      `${setting} ${port} on ${host}: cannot serve metrics there (${(err as Error).message}); ` +
         'give a free port, or leave it unset to run without metrics'
     );
   }
+}
+
+/** `host:port` as a socket address; an IPv6 literal goes in brackets. */
+export function metricsAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Spend in micro-dollars per label set, summed exactly; the gauge shows it in dollars. */

@@ -15,6 +15,7 @@ import {
   budgetProblems,
   callReservationMicros,
   groupLimit,
+  groupMap,
 } from '../shared/budget.js';
 import {
   notifyUrlProblem,
@@ -41,6 +42,7 @@ import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js
 import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';
 import type { ThumbnailSlot } from '../shared/thumbnail-workflow.js';
 import { decideReroll } from '../shared/reroll-decision.js';
+import { reservedBatchIdProblem, scheduleOfBatchId } from '../shared/schedule.js';
 import { isSafeId, SAFE_ID_RULE } from '../shared/thumbnail-brief.js';
 import { integerProblem, invalidParameter } from '../shared/validation.js';
 import { bestScoreOf, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
@@ -52,10 +54,18 @@ const RECENT_MAX = 200;
 const WASTE_MIN_CALLS = 20;
 export const DEFAULT_THUMBNAILS_PER_RUN = 400;
 
-/** Bad input fails the workflow before anything is paid for, naming the field (any client can start it). */
-export function validateBatchInput(input: BatchWorkflowInput): void {
+/**
+ * Bad input fails the workflow before anything is paid for, naming the field (any client can start it).
+ * `parentWorkflowId` is the run that started this batch as its child, if one did: a batch id of the
+ * scheduled form is only accepted from that schedule's own firing. A continued run was checked as the
+ * first one.
+ */
+export function validateBatchInput(input: BatchWorkflowInput, parentWorkflowId?: string): void {
   const problems = [
     isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
+    input.carry === undefined && isSafeId(input.batchId)
+      ? reservedBatchIdProblem('batchId', input.batchId, parentWorkflowId)
+      : undefined,
     integerProblem('thumbnails', input.thumbnails, {
       min: 1,
       max: MAX_BATCH_THUMBNAILS,
@@ -144,7 +154,9 @@ export class BatchState {
     private readonly input: BatchWorkflowInput,
     carry: BatchCarry | undefined = input.carry
   ) {
-    this.carry = carry ?? initialCarry(input);
+    const start = carry ?? initialCarry(input);
+    // Group names are data: spend per group lives in a map without a prototype (shared/budget.ts).
+    this.carry = { ...start, groupSpend: groupMap(start.groupSpend) };
     this.stage = this.carry.phase;
     this.purse = new Purse(this.carry.budgetMicros, () => this.carry.totals.costMicros);
     this.rerollLimit = rerollCount(input.thumbnails, input.options.rerollFraction);
@@ -477,10 +489,13 @@ export class BatchState {
   completion(status: CompletionStatus, finishedAt: Date, outputDir?: string, reason?: string): CompletionSummary {
     const c = this.carry;
     const cost = this.cost();
+    // Only the schedule's own firing may run a batch under an id of this form (validateBatchInput).
+    const schedule = scheduleOfBatchId(this.input.batchId);
     return {
       event: 'thumbgate.batch.finished',
       batchId: this.input.batchId,
       workflowId: this.input.batchId,
+      ...(schedule !== undefined ? { schedule } : {}),
       status,
       ...(reason !== undefined ? { reason: boundedMessage(reason, MAX_REASON_CHARS) } : {}),
       thumbnails: this.input.thumbnails,
@@ -530,9 +545,9 @@ export class BatchState {
       ...(this.carry.budgetStop ? [`stopped by budget: ${this.carry.budgetStop}`] : []),
       ...(this.notification
         ? [
-            this.notification.delivered
-              ? `callback delivered (HTTP ${this.notification.status})`
-              : `callback not delivered: ${this.notification.error}`,
+            this.notification.outcome === 'delivered'
+              ? 'callback delivered'
+              : `callback ${this.notification.outcome}: ${this.notification.error}`,
           ]
         : []),
     ].join('\n\n');

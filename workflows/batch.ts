@@ -212,7 +212,7 @@ async function runWindow(
  * state, so history stays bounded for batches of any size.
  */
 export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
-  validateBatchInput(input);
+  validateBatchInput(input, workflowInfo().parent?.workflowId);
   const state = new BatchState(input);
   const inFlight = new Set<Promise<void>>();
   setHandler(progressQuery, () => state.progress(inFlight.size));

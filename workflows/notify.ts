@@ -5,7 +5,7 @@
  */
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { createNotifyActivities } from '../activities/notify.js';
-import type { CompletionSummary, NotificationOutcome } from '../shared/notification.js';
+import { undeliveredOutcome, type CompletionSummary, type NotificationOutcome } from '../shared/notification.js';
 import { applicationFailureIn } from './failure-chain.js';
 
 const { notifyCompletion } = proxyActivities<ReturnType<typeof createNotifyActivities>>({
@@ -18,19 +18,10 @@ const { notifyCompletion } = proxyActivities<ReturnType<typeof createNotifyActiv
 export async function notify(url: string, summary: CompletionSummary): Promise<NotificationOutcome> {
   return CancellationScope.nonCancellable(async () => {
     try {
-      const status = await notifyCompletion.executeWithOptions({ summary: `notify ${new URL(url).origin}` }, [
-        { url, summary },
-      ]);
-      return { url, delivered: true, status };
+      await notifyCompletion.executeWithOptions({ summary: `notify ${new URL(url).origin}` }, [{ url, summary }]);
+      return { url, outcome: 'delivered' };
     } catch (err) {
-      const cause = applicationFailureIn(err);
-      const status = (cause?.details?.[0] as { status?: number } | undefined)?.status;
-      return {
-        url,
-        delivered: false,
-        ...(status !== undefined ? { status } : {}),
-        error: cause ? `${cause.type}: ${cause.message}` : String(err),
-      };
+      return undeliveredOutcome(url, applicationFailureIn(err));
     }
   });
 }

@@ -48,12 +48,18 @@ function scheduledTime(): Date {
 }
 
 /** The callback a failed firing sends: the batch never started, so nothing was done or spent. */
-function failedSummary(batchId: string, type: string | undefined, message: string): CompletionSummary {
+function failedSummary(
+  scheduleId: string,
+  batchId: string,
+  type: string | undefined,
+  message: string
+): CompletionSummary {
   return {
     event: 'thumbgate.batch.finished',
     batchId,
     // The batch never existed: the scheduled run is where the failure is shown.
     workflowId: workflowInfo().workflowId,
+    schedule: scheduleId,
     status: 'failed',
     reason: boundedMessage(withFix(type, message), MAX_REASON_CHARS),
     thumbnails: 0,
@@ -96,7 +102,7 @@ export async function scheduledBatchWorkflow(input: ScheduledBatchInput): Promis
     const cause = applicationFailureIn(err);
     const type: FailureType | undefined = isFailureType(cause?.type) ? cause.type : undefined;
     const message = `${where}: ${cause?.message ?? (err as Error).message}`;
-    if (input.notifyUrl) await notify(input.notifyUrl, failedSummary(run.batchId, type, message));
+    if (input.notifyUrl) await notify(input.notifyUrl, failedSummary(input.scheduleId, run.batchId, type, message));
     // A known type fails the run with that type and the message naming the path; anything else (the
     // activity timed out, say) fails it as it came.
     throw type ? failure(type, message) : err;

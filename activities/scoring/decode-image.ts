@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { oversizeProblem, pixelLimit, readDeclaredImage } from '../image-bounds.js';
 import { resizedSize, type ClipPreprocessing } from './clip-preprocessing.js';
 
 /** The formats the providers return; anything else is a provider or storage fault. */
@@ -62,9 +63,14 @@ export async function checkImageHeader(
   expected: { width: number; height: number } | undefined,
   label: string
 ): Promise<ImageHeader> {
+  // The declared size first, without libvips: a decompression bomb is refused before any decoder
+  // sees it. Other formats (refused below) are held to the same limit by libvips itself.
+  const declared = readDeclaredImage(bytes);
+  const tooLarge = declared && oversizeProblem(declared, expected);
+  if (tooLarge) throw new ImageRejectedError('wrong-size', `${label} is too large to decode: ${tooLarge}`);
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes).metadata();
+    meta = await sharp(bytes, { limitInputPixels: pixelLimit(expected) }).metadata();
   } catch (err) {
     throw new ImageRejectedError(
       'not-an-image',
@@ -102,7 +108,8 @@ export async function decodePixels(
 ): Promise<ScoringImage> {
   const size = resizedSize(p, header.width, header.height);
   try {
-    const { data, info } = await sharp(bytes)
+    // The header was checked against the expected size; the limit keeps libvips to what it declared.
+    const { data, info } = await sharp(bytes, { limitInputPixels: pixelLimit(header) })
       .flatten({ background: FLATTEN_BACKGROUND })
       .toColourspace('srgb')
       .removeAlpha()

@@ -1,4 +1,4 @@
-/** The CLIP quality gate: see docs/scoring.md for the formula, configuration and limits. */
+/** The CLIP quality gate: docs/scoring.md (formula and limits), docs/model-loading.md (configuration). */
 export { DEFAULT_AESTHETIC_PROMPTS, aestheticMethodFromEnv } from './aesthetic.js';
 export { loadClipModel, searchModelFolders, type ClipModel } from './clip-model.js';
 export { decodeImage, ImageRejectedError } from './decode-image.js';

@@ -1,18 +1,20 @@
-import { loadClipModel, type ClipModel, type LoadOptions } from './clip-model.js';
+import type { ClipModel, LoadOptions } from './clip-model.js';
 import type { ClipModelConfig } from './model-config.js';
+import { loadVerifiedClipModel } from './pull-model.js';
 
 export type ClipModelLoader = (config: ClipModelConfig, options?: LoadOptions) => Promise<ClipModel>;
 
 /**
  * Loads the model lazily, once: concurrent first calls share one load. A failed load is forgotten so
- * the next activity attempt tries again (e.g. after an operator copied the files in).
+ * the next activity attempt tries again (e.g. after an operator copied the files in). The default
+ * loader checks the files' sha256 against their pin or lock before loading them (model-integrity.ts).
  */
 export class ClipModelProvider {
   private pending?: Promise<ClipModel>;
 
   constructor(
     readonly config: ClipModelConfig,
-    private readonly loader: ClipModelLoader = loadClipModel,
+    private readonly loader: ClipModelLoader = loadVerifiedClipModel,
     private readonly options: LoadOptions = {}
   ) {}
 
@@ -38,7 +40,7 @@ export function sharedClipModelProvider(config: ClipModelConfig, options: LoadOp
   const key = JSON.stringify(config);
   let provider = perProcess.get(key);
   if (!provider) {
-    provider = new ClipModelProvider(config, loadClipModel, options);
+    provider = new ClipModelProvider(config, loadVerifiedClipModel, options);
     perProcess.set(key, provider);
   }
   return provider;

@@ -8,7 +8,7 @@
  * the long side (thumbnail lettering is large; tesseract reads it better and 3× faster at half
  * size), then a 3×3 median (removes the speckle that otherwise makes tesseract chase thousands of
  * "characters": 4 s instead of 0.1 s on a noisy draft). Measured on emulator thumbnails in
- * docs/scoring.md ("Requested text").
+ * bench/RESULTS.md ("OCR"); the check itself: docs/text-check.md.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import sharp from 'sharp';
 import { createScheduler, createWorker, type Scheduler, type Worker } from 'tesseract.js';
+import { pixelLimit } from '../image-bounds.js';
 import { FLATTEN_BACKGROUND } from './decode-image.js';
 
 export interface OcrPoolOptions {
@@ -68,10 +69,11 @@ function englishDataPath(): string {
  * The image as tesseract gets it (see the module comment). Scaled down in colour first, then made
  * grey: libvips converts to greyscale through linear light, which on the full 1280×720 image cost
  * more than everything else here; on the small copy the same conversion costs a fraction (41 → 21 ms
- * of CPU an image; OCR reads the same text on 90 of 96 emulator drafts, docs/scoring.md).
+ * of CPU an image; OCR reads the same text on 90 of 96 emulator drafts, bench/RESULTS.md).
  */
 export async function prepareForOcr(image: OcrImage): Promise<Buffer> {
-  const { data, info } = await sharp(image)
+  // Scoring checked the header against the expected size first; the ceiling still holds if not.
+  const { data, info } = await sharp(image, { limitInputPixels: pixelLimit() })
     // Transparent areas read on white, as they are scored.
     .flatten({ background: FLATTEN_BACKGROUND })
     .resize({ width: OCR_MAX_SIDE, height: OCR_MAX_SIDE, fit: 'inside', withoutEnlargement: true })

@@ -46,7 +46,7 @@ export interface ScoringOptions {
  * pass, so a thumbnail's scores do not depend on how it was split (the int8 model quantises each
  * pass's activations with one scale). Smaller passes would let more decoding overlap inference, but
  * on two cores ONNX Runtime already keeps both busy during a pass, and splitting 8 into 4 + 4 measured
- * no faster (docs/scoring.md, "Performance"). Longer calls are split, which bounds memory.
+ * no faster (bench/RESULTS.md, "Measured and not adopted"). Longer calls are split, which bounds memory.
  */
 const PASS_SIZE = 8;
 

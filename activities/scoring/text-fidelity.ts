@@ -1,6 +1,6 @@
 /**
  * How faithfully an image spells the text its prompt asked for, from what OCR read in it: 1 −
- * a normalised word-level edit distance, in [0, 1]. Pure; see docs/scoring.md ("Requested text").
+ * a normalised word-level edit distance, in [0, 1]. Pure; see docs/text-check.md.
  *
  * Normalisation (`textWords`), applied to both sides:
  *  1. Unicode NFKD, then combining marks removed (é → e) and the text lower-cased;

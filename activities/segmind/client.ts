@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import sharp from 'sharp';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { BilledCall, CostBasis } from '../../shared/generation.js';
 import {
-  imageSizeProblem,
   toRequestBody,
   validateRequestBody,
   type GenerationParams,
@@ -18,6 +15,23 @@ import {
 } from '../../shared/price-card.js';
 import type { FailureType } from '../../shared/failures.js';
 import { SegmindError, classifyStatus, retryAfterMs, type SegmindErrorInit } from './errors.js';
+import {
+  OutboundRefusedError,
+  outboundAgent,
+  outboundProblem,
+  type OutboundRules,
+  type Resolver,
+} from '../../common/outbound.js';
+import { mediaAnswer, mediaRules } from './media-rules.js';
+import { checkImageBody, ImageBodyError, mayBeImage } from './image-body.js';
+import {
+  boundedText,
+  describeBadId,
+  isProviderId,
+  ledgerRequestId,
+  providerText as errorText,
+  redactKey,
+} from './provider-text.js';
 
 export const DEFAULT_SEGMIND_BASE_URL = 'https://api.segmind.com';
 /** Longest a whole HTTP exchange (request, headers and every body byte) may take. */
@@ -34,6 +48,13 @@ export interface SegmindClientOptions {
   baseUrl?: string;
   /** Shared connection pool; one per worker process. */
   dispatcher?: Dispatcher;
+  /**
+   * THUMBGATE_MEDIA_HOSTS: hosts a v2 result's `output` URL may point at besides the base URL's own
+   * (names or `*.suffix`). Media is fetched over https only, from public addresses only.
+   */
+  mediaHosts?: readonly string[];
+  /** Resolves media hosts' names for the address check (tests answer for made-up names). */
+  mediaResolver?: Resolver;
   /** Time to the response headers (the provider renders before it answers). */
   headersTimeoutMs?: number;
   /** Longest pause while the image body streams in. */
@@ -119,7 +140,7 @@ function billingFromHeaders(model: FluxModel, headers: Headers, steps?: number):
     basis = 'price-card';
   }
   return {
-    requestId: header(headers, 'x-request-id') ?? `unreported-${randomUUID()}`,
+    requestId: ledgerRequestId(header(headers, 'x-request-id')),
     model,
     pricingMode,
     ...(pricingMode === 'gpu-second' && gpuSeconds !== undefined ? { gpuSeconds } : {}),
@@ -150,37 +171,8 @@ function hasAccountingHeaders(headers: Headers): boolean {
   return ['x-cost', 'x-request-id', 'x-remaining-credits'].some((name) => header(headers, name) !== undefined);
 }
 
-/**
- * Image bodies are read only when labelled `image/*`. Unlabelled bytes (no content type, or the
- * generic `application/octet-stream` / `binary/octet-stream` an object store uses when the uploader
- * set none) are read too, within the size cap, and judged by the decoder. Anything else (an HTML
- * challenge page, JSON, XML) is refused before its body is read.
- */
-function mayBeImage(contentType: string | undefined): boolean {
-  if (contentType === undefined) return true;
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
-  return (
-    type === '' || type.startsWith('image/') || type === 'application/octet-stream' || type === 'binary/octet-stream'
-  );
-}
-
 function stepsOf(body: SegmindRequestBody): number | undefined {
   return typeof body.steps === 'number' ? body.steps : undefined;
-}
-
-function errorText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; error_description?: unknown };
-    const msg = parsed.error_description ?? parsed.error;
-    if (typeof msg === 'string') return msg;
-  } catch {
-    // not JSON (405 pages, plain-text 406s)
-  }
-  return body
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300);
 }
 
 /**
@@ -219,6 +211,8 @@ async function readCapped(
 
 /** Drops a body without reading it; the connection is closed rather than drained. */
 function discard(body: Body): void {
+  // Destroying an unread body emits its abort as an error: nobody else is listening any more.
+  body.on('error', () => undefined);
   body.destroy();
 }
 
@@ -254,6 +248,9 @@ export class SegmindClient {
   private readonly baseUrl: string;
   private readonly baseOrigin: string;
   private readonly dispatcher: Dispatcher | undefined;
+  private readonly mediaRules: OutboundRules;
+  /** Media downloads connect only where {@link mediaRules} allow (common/outbound.ts). */
+  private readonly mediaDispatcher: Dispatcher;
   private readonly headersTimeoutMs: number;
   private readonly bodyTimeoutMs: number;
   private readonly exchangeTimeoutMs: number;
@@ -266,6 +263,10 @@ export class SegmindClient {
     this.baseUrl = (options.baseUrl ?? DEFAULT_SEGMIND_BASE_URL).replace(/\/+$/, '');
     this.baseOrigin = new URL(this.baseUrl).origin;
     this.dispatcher = options.dispatcher;
+    this.mediaRules = mediaRules(new URL(this.baseUrl), options.mediaHosts ?? []);
+    this.mediaDispatcher = outboundAgent(this.mediaRules, {
+      ...(options.mediaResolver ? { resolve: options.mediaResolver } : {}),
+    });
     this.headersTimeoutMs = options.headersTimeoutMs ?? 120_000;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
     this.exchangeTimeoutMs = options.exchangeTimeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS;
@@ -273,13 +274,8 @@ export class SegmindClient {
     this.onExchange = options.onExchange;
   }
 
-  /** Keeps the key out of anything that leaves this class. */
-  private redact(text: string): string {
-    return text.split(this.apiKey).join('[redacted]');
-  }
-
   private fail(type: FailureType, message: string, init: SegmindErrorInit = {}): SegmindError {
-    return new SegmindError(type, this.redact(message), init);
+    return new SegmindError(type, redactKey(message, this.apiKey), init);
   }
 
   private validBody(params: GenerationParams): SegmindRequestBody {
@@ -321,7 +317,7 @@ export class SegmindClient {
   private async send(
     ex: Exchange,
     url: string,
-    init: { method: 'GET' | 'POST'; body?: string; accept: string },
+    init: { method: 'GET' | 'POST'; body?: string; accept: string; dispatcher?: Dispatcher },
     billed?: BilledCall
   ): Promise<Dispatcher.ResponseData> {
     const sameOrigin = new URL(url).origin === this.baseOrigin;
@@ -343,7 +339,7 @@ export class SegmindClient {
           accept: init.accept,
         },
         body: init.body,
-        dispatcher: this.dispatcher,
+        dispatcher: init.dispatcher ?? this.dispatcher,
         signal: ex.signal,
         headersTimeout: this.headersTimeoutMs,
         bodyTimeout: this.bodyTimeoutMs,
@@ -463,8 +459,21 @@ export class SegmindClient {
       if (res.statusCode !== 200) throw await this.statusError(ex, res);
       const json = await this.readJson(ex, res);
       const requestId = json.request_id;
-      if (typeof requestId !== 'string' || requestId === '') {
+      if (requestId === undefined || requestId === '') {
         throw this.fail('ProviderServerError', `${ex.label} answered 200 without a request_id`, { status: 200 });
+      }
+      if (!isProviderId(requestId)) {
+        // It becomes a ledger key, workflow state and a URL path: refused, not trimmed. An answer in
+        // the API's shape probably means a job was accepted; it is booked by the rule for a junk v1
+        // 200 (suspect, at the price card, when accounting headers show a job ran).
+        throw this.fail(
+          'ProviderServerError',
+          `${ex.label} answered 200 with an invalid request_id ${describeBadId(requestId)}`,
+          {
+            status: 200,
+            billed: hasAccountingHeaders(res.headers) ? suspectBilling(model, res.headers, stepsOf(body)) : undefined,
+          }
+        );
       }
       const credits = numberHeader(res.headers, 'x-remaining-credits');
       return {
@@ -487,7 +496,8 @@ export class SegmindClient {
       if (res.statusCode !== 200) throw await this.statusError(ex, res);
       const { status } = await this.readJson(ex, res);
       if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
-        throw this.fail('ProviderServerError', `${label}: unknown status ${JSON.stringify(status)}`, { status: 200 });
+        const shown = boundedText(JSON.stringify(status) ?? 'nothing');
+        throw this.fail('ProviderServerError', `${label}: unknown status ${shown}`, { status: 200 });
       }
       return status as JobStatus;
     });
@@ -540,42 +550,53 @@ export class SegmindClient {
       }
       billed = this.jobCharge(model, requestId, body, json, res.headers);
       if (typeof json.output !== 'string') {
-        throw this.fail('ProviderServerError', `${label} is ${String(json.status)} but has no output URL`, {
-          status: 200,
-          billed,
-        });
+        const shown = boundedText(String(json.status));
+        throw this.fail('ProviderServerError', `${label} is ${shown} but has no output URL`, { status: 200, billed });
       }
       return json.output;
     });
     let url: URL;
     try {
       url = new URL(output, this.baseUrl);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new Error(`unsupported protocol ${url.protocol}`);
-    } catch (err) {
-      throw this.fail('ProviderBadImage', `${label} output is not a usable URL: ${(err as Error).message}`, {
-        billed,
-      });
+    } catch {
+      throw this.fail('ProviderBadImage', `${label} output is not a URL`, { billed });
     }
+    // The provider chooses this URL: it is fetched only where media belongs (mediaRules), and the
+    // connection is checked again at connect time (the address DNS gives then is the one used).
+    const refused = outboundProblem(url, this.mediaRules);
+    if (refused) throw this.fail('ProviderMediaRefused', `${label} output refused: ${refused}`, { billed });
     return this.exchange(model, `${label} media`, signal, async (ex) => {
-      const res = await this.send(ex, url.href, { method: 'GET', accept: 'image/*' }, billed);
+      const res = await this.send(
+        ex,
+        url.href,
+        { method: 'GET', accept: 'image/*', dispatcher: this.mediaDispatcher },
+        billed
+      );
+      // Nothing of a media answer's body is quoted in an error: whatever answers there (an internal
+      // service behind a misdirected URL, say) must not be reflected into histories and results.
       if (res.statusCode !== 200) {
+        discard(res.body);
+        const answered = `${ex.label} answered ${res.statusCode} ${mediaAnswer(header(res.headers, 'content-type'), numberHeader(res.headers, 'content-length'))}`;
         // An object store: 404 NoSuchKey (deleted after the retention, or never there), 403 for an
         // expired signed URL, 410. None of these is about the API key or the model.
-        if ([403, 404, 410].includes(res.statusCode)) throw await this.expiredError(ex, res, billed);
-        const text = await readText(res.body, ex.signal);
+        if ([403, 404, 410].includes(res.statusCode)) {
+          throw this.fail('ProviderResultExpired', `${answered}: the result has expired or was deleted`, {
+            status: res.statusCode,
+            billed,
+          });
+        }
         const type =
           res.statusCode === 429 || res.statusCode >= 500 ? classifyStatus(res.statusCode) : 'ProviderBadImage';
-        throw this.fail(type, `${ex.label} answered ${res.statusCode}: ${errorText(text)}`, {
-          status: res.statusCode,
-          retryAfterMs: retryAfterMs(res.headers),
-          billed,
-        });
+        throw this.fail(type, answered, { status: res.statusCode, retryAfterMs: retryAfterMs(res.headers), billed });
       }
       const contentType = header(res.headers, 'content-type');
       // The job is charged whatever the media host sends; the amount came from the result's
       // metrics, which a junk download does not put in doubt.
-      if (!mayBeImage(contentType)) throw await this.junkError(ex, res, contentType, billed);
+      if (!mayBeImage(contentType)) {
+        discard(res.body);
+        const answered = `${ex.label} answered 200 ${mediaAnswer(header(res.headers, 'content-type'), numberHeader(res.headers, 'content-length'))}`;
+        throw this.fail('ProviderBadImage', `${answered} instead of an image`, { status: 200, billed });
+      }
       return this.receiveImage(ex, res, model, body, billed);
     });
   }
@@ -640,11 +661,11 @@ export class SegmindClient {
     } finally {
       discard(res.body);
     }
-    const server = header(res.headers, 'server');
+    const server = boundedText(header(res.headers, 'server') ?? '', 60);
     return this.fail(
       'ProviderBadImage',
-      `${ex.label} answered 200 with ${contentType ?? 'no content type'} instead of an image` +
-        `${server ? ` (server: ${server})` : ''}: ${errorText(prefix).slice(0, 200)}`,
+      `${ex.label} answered 200 with ${boundedText(contentType ?? 'no content type', 60)} instead of an image` +
+        `${server ? ` (server: ${server})` : ''}: ${errorText(prefix)}`,
       { status: 200, billed }
     );
   }
@@ -685,27 +706,19 @@ export class SegmindClient {
       const reason = err instanceof Error ? err.message : String(err);
       throw this.fail('ProviderBadImage', `${ex.label} image body was cut off (${reason})`, failInit);
     }
-    let width: number | undefined;
-    let height: number | undefined;
+    let width: number;
+    let height: number;
+    let format: string;
     try {
-      const image = sharp(bytes, { failOn: 'truncated' });
-      ({ width, height } = await image.metadata());
-      await image.stats(); // forces a full decode: a truncated or corrupt image fails here
+      ({ width, height, format } = await checkImageBody(bytes, model, body));
     } catch (err) {
-      throw this.fail(
-        'ProviderBadImage',
-        `${ex.label} returned an undecodable image: ${(err as Error).message}`,
-        failInit
-      );
-    }
-    const sizeProblem = imageSizeProblem(model, body, width ?? 0, height ?? 0);
-    if (width === undefined || height === undefined || sizeProblem) {
-      // Deterministic: the same request gets the same size, so it is not retried (and not paid for again).
-      throw this.fail('ProviderWrongSize', `${ex.label} returned ${sizeProblem ?? 'an image of no size'}`, failInit);
+      if (!(err instanceof ImageBodyError)) throw err;
+      throw this.fail(err.type, `${ex.label} ${err.message}`, failInit);
     }
     return {
       bytes,
-      contentType: header(res.headers, 'content-type') ?? 'application/octet-stream',
+      // What the bytes are, not what the answer said: it goes into the blob reference and workflow state.
+      contentType: `image/${format}`,
       width,
       height,
       billed,
@@ -719,6 +732,9 @@ export class SegmindClient {
    */
   private transportError(ex: Exchange, err: unknown, billed?: BilledCall): SegmindError {
     if (err instanceof SegmindError) return err;
+    if (err instanceof OutboundRefusedError) {
+      return this.fail('ProviderMediaRefused', `${ex.label} refused: ${err.message}`, { billed });
+    }
     if (ex.caller?.aborted) return this.fail('ProviderTimeout', `${ex.label} was cancelled`, { billed });
     if (ex.deadline.aborted) {
       return this.fail('ProviderTimeout', `${ex.label} took longer than ${this.exchangeTimeoutMs} ms in total`, {

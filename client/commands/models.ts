@@ -6,15 +6,18 @@ import {
   searchModelFolders,
   terminalProgress,
 } from '../../activities/scoring/index.js';
+import { PINNED_CLIP_MODELS } from '../../activities/scoring/model-config.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../../shared/scoring.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-export const modelsUsage = 'thumbgate models pull [--model ID] [--model-dir DIR] [--cache-dir DIR] [--json]';
+export const modelsUsage =
+  'thumbgate models pull [--model ID] [--revision COMMIT] [--model-dir DIR] [--cache-dir DIR] [--json]';
 
 /**
  * `models pull`: downloads the CLIP model into the cache ahead of time, so scoring workers can run
- * offline (THUMBGATE_ALLOW_REMOTE_MODELS=false). Defaults are the worker's environment variables.
+ * offline (THUMBGATE_ALLOW_REMOTE_MODELS=false). Defaults are the worker's environment variables. Every
+ * file is checked against its sha256 (the pin in code, or the lock written by the first pull).
  */
 export async function models(argv: string[], out: Output): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
@@ -22,6 +25,7 @@ export async function models(argv: string[], out: Output): Promise<ExitCode> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      revision: { type: 'string' },
       'model-dir': { type: 'string' },
       'cache-dir': { type: 'string' },
       json: { type: 'boolean' },
@@ -30,10 +34,18 @@ export async function models(argv: string[], out: Output): Promise<ExitCode> {
   if (positionals[0] !== 'pull') throw new CliError(EXIT.invalidInput, `usage: ${modelsUsage}`);
   const config = clipModelConfigFromEnv(process.env, {
     modelId: values.model,
+    revision: values.revision,
     modelDir: values['model-dir'],
     cacheDir: values['cache-dir'],
   });
-  out.note(`pulling ${config.modelId} (${requiredModelFiles(config).join(', ')}) into ${config.cacheDir}`);
+  const pin = PINNED_CLIP_MODELS[config.modelId];
+  const pinned = pin !== undefined && (config.revision ?? pin.revision) === pin.revision;
+  const revision = pinned
+    ? `pinned revision ${pin.revision}`
+    : `revision ${config.revision ?? 'main'}, locked on first pull`;
+  out.note(
+    `pulling ${config.modelId} at ${revision} (${requiredModelFiles(config).join(', ')}) into ${config.cacheDir}`
+  );
   const model = await pullClipModel(config, { onProgress: terminalProgress(process.stderr) });
   const folder = searchModelFolders(config).find((s) => s.missing.length === 0)?.folder ?? config.cacheDir;
   out.result(

@@ -4,8 +4,9 @@
  * (workflows/scheduled-batch.ts). Everything is checked here before a schedule is created: a schedule
  * that cannot work should fail now, at the desk, not at 06:00.
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ManifestSourceError, templateUnderRoot } from '../../common/manifest/index.js';
+import { defaultManifestRoot } from '../../common/paths.js';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -20,6 +21,7 @@ import { microsToUsd } from '../../shared/price-card.js';
 import {
   scheduleIdProblem,
   scheduledBatchInputProblems,
+  scheduledWorkflowIdPrefix,
   templateProblem,
   timezoneProblem,
   type ScheduledBatchInput,
@@ -124,6 +126,20 @@ async function withTemporal<T>(run: (temporal: Connected) => Promise<T>): Promis
 
 // --- create ---
 
+/** `--manifest` relative to the manifest root, or exit 2 when it points (or leads, by a link) outside it. */
+async function manifestUnderRoot(template: string): Promise<string> {
+  const root = defaultManifestRoot();
+  try {
+    return await templateUnderRoot(root, template);
+  } catch (err) {
+    if (!(err instanceof ManifestSourceError)) throw err;
+    throw invalid(
+      `--manifest: ${err.message} (e.g. --manifest 'briefs/{date}.jsonl'), or set THUMBGATE_MANIFEST_ROOT — ` +
+        'the CLI and the workers must name the same folder. Nothing was created.'
+    );
+  }
+}
+
 async function create(argv: string[], out: Output): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -151,9 +167,9 @@ async function create(argv: string[], out: Output): Promise<ExitCode> {
   const catchupWindow = parseDuration('--catchup-window', values['catchup-window']);
   const input: ScheduledBatchInput = {
     scheduleId,
-    // Workers read the file when the schedule fires, from their own working directory: a path relative
-    // to where this command ran would point elsewhere there.
-    manifestTemplate: resolve(values.manifest),
+    // Workers read the file when the schedule fires, only from under their manifest root: kept relative
+    // to it, so the CLI and the workers may mount the same folder at different paths.
+    manifestTemplate: await manifestUnderRoot(values.manifest),
     timezone: values.timezone,
     options: batchOptionsFromFlags(values),
     ...(await runSettingsFromFlags(values)),
@@ -172,7 +188,7 @@ async function create(argv: string[], out: Output): Promise<ExitCode> {
           type: 'startWorkflow',
           workflowType: WORKFLOW_TYPE,
           // The server appends the fire time, so each firing has its own id.
-          workflowId: `scheduled-${scheduleId}`,
+          workflowId: scheduledWorkflowIdPrefix(scheduleId),
           taskQueue: process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
           args: [input],
           staticSummary: `thumbgate schedule ${scheduleId}: ${input.manifestTemplate}`,
@@ -209,7 +225,8 @@ async function create(argv: string[], out: Output): Promise<ExitCode> {
             (description.info.nextActionTimes[0]
               ? `; next firing ${inZone(description.info.nextActionTimes[0], input.timezone)}`
               : ''),
-          `manifest: ${input.manifestTemplate} — read on the workers when the schedule fires, so it must exist there`,
+          `manifest: ${input.manifestTemplate} under the manifest root (THUMBGATE_MANIFEST_ROOT, here ` +
+            `${defaultManifestRoot()}) — read on the workers when the schedule fires, so it must exist under theirs`,
           `Temporal UI: ${ui}`,
         ].join('\n')
     );

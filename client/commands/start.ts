@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LocalBlobStore } from '../../common/blob-store.js';
+import { reservedBatchIdProblem } from '../../shared/schedule.js';
 import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
 import { defaultStoreDir } from '../../common/paths.js';
 import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
@@ -42,6 +43,9 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
   }
   const batchId = values['batch-id'] ?? defaultBatchId(values.manifest, briefs, options);
   assertValidBatchId(batchId); // before connecting: a bad id is exit 2 even with Temporal down
+  // The batch would refuse it too (it is a schedule's firing's id); here it is refused before anything is stored.
+  const reserved = reservedBatchIdProblem('--batch-id', batchId);
+  if (reserved) throw new CliError(EXIT.invalidInput, reserved);
   const temporal = await connectTemporal();
   try {
     const started = await startBatch({

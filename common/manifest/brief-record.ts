@@ -8,14 +8,16 @@ import { PRICE_CARD, ASPECT_RATIOS } from '../../shared/price-card.js';
 import {
   describeSizeProblems,
   isAspectRatio,
+  MAX_THUMBNAIL_ID_CHARS,
   sizeForAspectRatio,
+  THUMBNAIL_ID_RULE,
   thumbnailIdProblem,
   type MetadataValue,
   type Size,
   type ThumbnailBrief,
 } from '../../shared/thumbnail-brief.js';
 import { refusedCharacterMessage } from './characters.js';
-import type { ManifestProblem } from './errors.js';
+import { shownValue, type ManifestProblem } from './errors.js';
 import {
   CSV_META_PREFIX,
   MAX_METADATA_BYTES,
@@ -43,8 +45,17 @@ function readInteger(value: unknown, format: 'json' | 'csv'): number | undefined
   return undefined;
 }
 
-function describe(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+const describe = shownValue;
+
+/**
+ * The id rule's message; the rule quotes the id, so an id too long to be one is described by its
+ * length instead of quoted (it may be any text at all).
+ */
+function idProblem(id: string): string | undefined {
+  if (id.length > MAX_THUMBNAIL_ID_CHARS) {
+    return `id cannot be used as a file name (it has ${id.length}) — use ${THUMBNAIL_ID_RULE}`;
+  }
+  return refusedCharacterMessage(id, 'id', false) ?? thumbnailIdProblem(id);
 }
 
 export function validateRecord(record: RawRecord, options: BatchOptions): RecordResult {
@@ -65,9 +76,10 @@ export function validateRecord(record: RawRecord, options: BatchOptions): Record
   if (id === undefined || id === '') {
     problem('id', 'missing id — give each brief a unique id such as 2026-11-24-gaming-001');
   } else if (typeof id !== 'string') {
-    problem('id', `id must be a string, got ${describe(id)} — quote it, e.g. "${describe(id)}"`);
+    const quote = typeof id === 'number' ? ` — quote it, e.g. "${describe(id)}"` : '';
+    problem('id', `id must be a string, got ${describe(id)}${quote}`);
   } else {
-    const message = refusedCharacterMessage(id, 'id', false) ?? thumbnailIdProblem(id);
+    const message = idProblem(id);
     if (message) problem('id', message);
   }
 

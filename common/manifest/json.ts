@@ -63,10 +63,19 @@ function controlCharacterMessage(text: string, error: unknown): string | undefin
   return `not valid JSON: a raw control character ${name} at column ${column} inside a string — ${fix}`;
 }
 
+/**
+ * JSON.parse's reason without the text it quotes: V8 adds a snippet of the input (`Unexpected token 'S',
+ * "SECRET=…" is not valid JSON`), and a manifest path may name a file that is not a manifest. The
+ * position is already in the problem's line; the raw offset only confuses.
+ */
 function syntaxMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  // The position is already in the problem's line; the raw offset only confuses.
-  return message.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+  const reason = message
+    .replace(/,?\s*".*$/s, '')
+    .replace(/\s*(in JSON )?at position \d+.*$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .slice(0, 80);
+  return reason === '' ? 'syntax error' : reason;
 }
 
 /** Start offsets of the top-level elements of a valid JSON array. */

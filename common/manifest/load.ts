@@ -1,11 +1,11 @@
 /** loadManifest: read a manifest file and parse it, turning file-system failures into ManifestErrors. */
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BatchOptions } from '../../shared/batch-options.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
-import { MAX_MANIFEST_BYTES, decodeManifest, tooLargeMessage } from './decode.js';
+import { decodeManifest, tooLargeMessage } from './decode.js';
 import { ManifestError, ManifestUnreadableError } from './errors.js';
 import { parseManifest, type ManifestFormat } from './parse.js';
+import { ManifestSourceError, readManifestFile, resolveUnderRoot } from './source.js';
 
 function readFailure(path: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -18,37 +18,27 @@ function readFailure(path: string, error: unknown): string {
     case 'EACCES':
     case 'EPERM':
       return `cannot read ${absolute}: permission denied`;
+    case 'ELOOP':
+      return `${absolute}: a loop of symbolic links, or a link put in its place while it was opened — give the manifest file itself`;
     default:
+      if (error instanceof ManifestSourceError) return error.message;
       return `cannot read ${absolute}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
-/**
- * The file's bytes, or its size when over the limit: a regular file is measured before it is read;
- * a pipe or device is read only until it passes the limit.
- */
-async function readBounded(path: string): Promise<Buffer | { tooLarge: number }> {
-  const file = await open(path, 'r');
-  try {
-    const stats = await file.stat();
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (stats.isFile() && stats.size > MAX_MANIFEST_BYTES) return { tooLarge: stats.size };
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(1024 * 1024);
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > MAX_MANIFEST_BYTES) return { tooLarge: total };
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    await file.close();
-  }
+function parseBytes(
+  path: string,
+  bytes: Buffer | { tooLarge: number },
+  options: BatchOptions,
+  format?: ManifestFormat
+): ThumbnailBrief[] {
+  if (!Buffer.isBuffer(bytes)) throw new ManifestError(path, [{ message: tooLargeMessage(bytes.tooLarge) }]);
+  const decoded = decodeManifest(bytes);
+  if (decoded.problems) throw new ManifestError(path, decoded.problems);
+  return parseManifest(decoded.text, { fileName: path, options, format });
 }
 
+/** A manifest the user names (`thumbgate start --manifest`): any regular file they can read. */
 export async function loadManifest(
   path: string,
   options: BatchOptions,
@@ -56,12 +46,28 @@ export async function loadManifest(
 ): Promise<ThumbnailBrief[]> {
   let bytes: Buffer | { tooLarge: number };
   try {
-    bytes = await readBounded(path);
+    bytes = await readManifestFile(path);
   } catch (error) {
     throw new ManifestUnreadableError(path, [{ message: readFailure(path, error) }]);
   }
-  if (!Buffer.isBuffer(bytes)) throw new ManifestError(path, [{ message: tooLargeMessage(bytes.tooLarge) }]);
-  const decoded = decodeManifest(bytes);
-  if (decoded.problems) throw new ManifestError(path, decoded.problems);
-  return parseManifest(decoded.text, { fileName: path, options, format });
+  return parseBytes(path, bytes, options, format);
+}
+
+/**
+ * A manifest a worker reads for a schedule: `path` (relative to `root`, or absolute) must be a regular
+ * file under `root` once `..` and symbolic links are resolved (common/manifest/source.ts).
+ */
+export async function loadManifestUnderRoot(
+  root: string,
+  path: string,
+  options: BatchOptions
+): Promise<ThumbnailBrief[]> {
+  const shown = resolve(root, path);
+  let bytes: Buffer | { tooLarge: number };
+  try {
+    bytes = await readManifestFile(await resolveUnderRoot(root, path), { noFollow: true });
+  } catch (error) {
+    throw new ManifestUnreadableError(shown, [{ message: readFailure(shown, error) }]);
+  }
+  return parseBytes(shown, bytes, options);
 }

@@ -4,10 +4,10 @@
  * part of a day's briefs silently missing.
  */
 import type { BatchOptions } from '../../shared/batch-options.js';
-import { idCollisionKey, type ThumbnailBrief } from '../../shared/thumbnail-brief.js';
+import { idCollisionKey, isSafeId, type ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import { validateRecord, type RawRecord } from './brief-record.js';
 import { parseCsv } from './csv.js';
-import { ManifestError, type ManifestProblem } from './errors.js';
+import { ManifestError, shownValue, type ManifestProblem } from './errors.js';
 import { CSV_META_PREFIX, isBriefField, metadataKeyProblem, unknownFieldMessage } from './fields.js';
 import { parseJsonArray, parseJsonLines } from './json.js';
 
@@ -44,7 +44,7 @@ function fromJson(text: string, format: 'json' | 'jsonl'): Collected {
   const records: RawRecord[] = [];
   for (const { line, value } of parsed.records) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      const got = Array.isArray(value) ? 'an array' : JSON.stringify(value);
+      const got = shownValue(value);
       problems.push({ line, message: `each brief must be an object like {"id": ..., "prompt": ...}, got ${got}` });
     } else {
       records.push({ line, format: 'json', fields: value as Record<string, unknown> });
@@ -63,6 +63,11 @@ function fromCsv(text: string): Collected {
   const header = rows.shift();
   if (!header || header.broken) return { records: [], problems };
 
+  // Which columns any row uses, in one pass over the cells: asking per unnamed column would scan every
+  // row once per column (thousands of empty header cells × thousands of rows took seconds per 100 KiB).
+  const used = new Set<number>();
+  for (const row of rows) row.cells.forEach((c, index) => c.trim() !== '' && used.add(index));
+
   const columns: Column[] = [];
   const seen = new Map<string, number>();
   header.cells.forEach((cell, index) => {
@@ -77,8 +82,7 @@ function fromCsv(text: string): Collected {
         : { kind: 'ignored' };
     const label = column.kind === 'meta' ? `${CSV_META_PREFIX}${column.key}` : lower;
     if (raw === '') {
-      const used = rows.some((r) => (r.cells[index] ?? '').trim() !== '');
-      if (used) {
+      if (used.has(index)) {
         problems.push({
           line: header.line,
           message: `column ${index + 1} has no name in the header row — name it or delete it`,
@@ -153,7 +157,8 @@ export function parseManifest(text: string, { fileName, options, format }: Parse
     const result = validateRecord(record, options);
     if (result.problems) problems.push(...result.problems);
     const id = typeof record.fields.id === 'string' ? record.fields.id.trim() : undefined;
-    if (id !== undefined && id !== '') {
+    // Only ids that are usable names are compared (and so quoted): any other id already has its problem.
+    if (isSafeId(id)) {
       const earlier = firstSeen.get(idCollisionKey(id));
       if (earlier === undefined) {
         firstSeen.set(idCollisionKey(id), { id, line: record.line });

@@ -77,6 +77,28 @@ describe('emulator: junk, slow and oversized answers; v2 job faults', () => {
     expect(emulator.billing()[0]).toMatchObject({ outcome: 'oversized' });
   });
 
+  test('huge-image: a valid PNG declaring 20,000 × 20,000 px in under 64 KB; billed; v2 on the media download', async () => {
+    emulator.faults.script({ kind: 'huge-image', api: 'v1' }, { kind: 'huge-image', api: 'v2' });
+    const v1 = await post(emulator, 'flux-schnell', schnell(6));
+    const job = json<Submitted>(await submit(emulator, 'flux-schnell', schnell(7)));
+    expect(await pollUntilDone(emulator, job.status_url)).toBe('COMPLETED');
+    const output = json<{ output: string }>(await call(emulator, job.response_url)).output;
+    const v2 = await call(emulator, output, { headers: {} });
+    for (const reply of [v1, v2]) {
+      expect([reply.status, reply.headers['content-type']]).toEqual([200, 'image/png']);
+      expect(reply.bytes.length).toBeLessThan(64 * 1024);
+      const meta = await sharp(reply.bytes, { limitInputPixels: false }).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 20_000, 20_000]);
+    }
+    expect(v1.headers['x-cost']).toBeDefined();
+    expect(emulator.billing().map((e) => [e.api, e.outcome])).toEqual([
+      ['v1', 'oversized'],
+      ['v2', 'ok'],
+    ]);
+    // A CDN hiccup like the other media faults: the next download is the real image.
+    expect((await call(emulator, output, { headers: {} })).headers['content-type']).toBe('image/jpeg');
+  });
+
   test('v2 job-failed: status FAILED, result 422 {error}, still billed', async () => {
     emulator.faults.script({ kind: 'job-failed' });
     const job = json<Submitted>(await submit(emulator, 'flux-schnell', schnell(6)));

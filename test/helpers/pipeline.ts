@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   DefaultLogger,
@@ -26,10 +27,12 @@ import { SegmindClient, createSegmindDispatcher, type SegmindClientOptions } fro
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
 import type { Transport } from '../../activities/generate-candidate.js';
 import type { RetryDelays } from '../../shared/retry.js';
+import { callbackKeysFromEnv } from '../../worker/callback-secrets.js';
 import { createGenerationWorkers, createScoringWorker, type WorkerDeps } from '../../worker/create-workers.js';
 import { projectRoot, workflowsPath } from '../../common/paths.js';
+import { payloadDataConverter } from '../../common/payload-codec.js';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
 function quietRuntime(): void {
   try {
@@ -43,10 +46,22 @@ function quietRuntime(): void {
   }
 }
 
-/** Workflows bundled once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Workflows bundled once per test file (and per failure converter: the payload codec's encodes failure
+ * messages inside the sandbox too, so it is compiled into the bundle, as Worker.create does for a path).
+ */
+export function workflowBundle(failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+  const key = failureConverterPath ?? '';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      logger: new DefaultLogger('ERROR'),
+      ...(failureConverterPath ? { failureConverterPath } : {}),
+    });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 
@@ -75,8 +90,17 @@ export interface PipelineOptions {
   providerRpm?: number;
   /** Stand-ins for some generation-worker activities. */
   activityOverrides?: WorkerDeps['activityOverrides'];
-  /** Signs completion callbacks (THUMBGATE_WEBHOOK_SECRET in production). */
+  /** Payload encryption for the client and every worker; defaults to THUMBGATE_PAYLOAD_KEYS (unset: off). */
+  dataConverter?: DataConverter;
+  /** Signs completion callbacks for every receiver (THUMBGATE_WEBHOOK_SECRET in production; 32+ characters). */
   webhookSecret?: string;
+  /** Where the workers read schedule manifests (THUMBGATE_MANIFEST_ROOT in production). */
+  manifestRoot?: string;
+  /**
+   * THUMBGATE_CALLBACK_HOSTS of the workers; default `127.0.0.1`, where the tests' receivers listen
+   * (test/helpers/callback-receiver.ts).
+   */
+  callbackHosts?: readonly string[];
 }
 
 export interface Pipeline {
@@ -92,8 +116,9 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const address = options.address ?? process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test`');
-  const workflowBundleReady = workflowBundle();
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address });
+  const dataConverter = options.dataConverter ?? payloadDataConverter();
+  const workflowBundleReady = workflowBundle(dataConverter.failureConverterPath);
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address, client: { dataConverter } });
   const emulator = await createEmulator({ apiKeys: [TEST_API_KEY], ...options.emulator });
   const root = await mkdtemp(join(tmpdir(), 'thumbgate-it-'));
   const store = new LocalBlobStore(join(root, 'store'));
@@ -115,11 +140,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       provider,
       outDir,
       workflowBundle: await workflowBundleReady,
+      dataConverter,
       ...(options.retryDelays ? { retryDelays: options.retryDelays } : {}),
       ...(options.activityOverrides ? { activityOverrides: options.activityOverrides } : {}),
       transport: options.transport ?? 'v2',
       ...(options.providerRpm ? { providerRpm: options.providerRpm } : {}),
-      ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
+      ...(options.webhookSecret
+        ? { callbackKeys: callbackKeysFromEnv({ THUMBGATE_WEBHOOK_SECRET: options.webhookSecret }) }
+        : {}),
+      ...(options.manifestRoot ? { manifestRoot: options.manifestRoot } : {}),
+      callbackHosts: options.callbackHosts ?? ['127.0.0.1'],
       pollIntervalMs: 100,
     })),
   ];
@@ -132,7 +162,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         { modelId: options.clipModelId ?? TINY_CLIP_MODEL, modelDir: join(projectRoot, 'models'), allowRemote: false }
       )
     );
-    workers.push(await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model, ocr }));
+    workers.push(
+      await createScoringWorker({ connection: env.nativeConnection, taskQueue, store, model, ocr, dataConverter })
+    );
   }
   const running = Promise.all(workers.map((w) => w.run()));
   return {

@@ -66,6 +66,8 @@ function workerEnv(o: WorkerProcessOptions): NodeJS.ProcessEnv {
     ...(o.segmindBaseUrl ? { SEGMIND_BASE_URL: o.segmindBaseUrl } : {}),
     ...(o.segmindApiKey ? { SEGMIND_API_KEY: o.segmindApiKey } : {}),
     ...(o.segmindRpm !== undefined ? { THUMBGATE_SEGMIND_RPM: String(o.segmindRpm) } : {}),
+    // The tests' callback receivers listen on loopback (test/helpers/callback-receiver.ts).
+    THUMBGATE_CALLBACK_HOSTS: '127.0.0.1',
     ...o.env,
   });
   return env;

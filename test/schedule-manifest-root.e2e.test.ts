@@ -1,0 +1,198 @@
+/**
+ * A schedule reads its manifest only from under the workers' manifest root, and only from a regular
+ * file, and a firing's batch id is its own: end to end against the suite's dev server, with the CLI as a
+ * process, in-process workers, and a worker process whose environment holds a value to look for.
+ */
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { manifestBytes, storeManifest } from '../common/stored-manifest.js';
+import { resolveBatchOptions } from '../shared/batch-options.js';
+import type { BatchResult, BatchWorkflowInput } from '../shared/batch-workflow.js';
+import type { CompletionSummary } from '../shared/notification.js';
+import type { ScheduledBatchInput } from '../shared/schedule.js';
+import type { batchWorkflow } from '../workflows/batch.js';
+import type { scheduledBatchWorkflow } from '../workflows/scheduled-batch.js';
+import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
+import { thumbgate } from './helpers/cli-process.js';
+import { TEST_API_KEY, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
+import { startWorkerProcess, stopAllWorkerProcesses } from './helpers/worker-process.js';
+
+const WEBHOOK_SECRET = 'manifest-root-test-secret-of-32-or-more-chars';
+const options = resolveBatchOptions({ size: { width: 448, height: 256 }, candidates: 2 });
+const BRIEF = JSON.stringify({ id: 'root-0', prompt: 'a lighthouse at dusk', size: '448x256' }) + '\n';
+
+async function failureOf(run: WorkflowHandle): Promise<ApplicationFailure> {
+  const err: unknown = await run.result().then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+describe('schedule manifests under the manifest root', () => {
+  let p: Pipeline;
+  let receiver: CallbackReceiver;
+  let client: Client;
+  let base: string;
+  let root: string;
+  const prefix = `r${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'thumbgate-root-')));
+    root = join(base, 'manifests');
+    await mkdir(join(base, 'outside'), { recursive: true });
+    await mkdir(root);
+    await writeFile(join(root, 'today.jsonl'), BRIEF);
+    await writeFile(join(base, 'outside', 'today.jsonl'), BRIEF);
+    await symlink(join(base, 'outside', 'today.jsonl'), join(root, 'link-out.jsonl'));
+    await symlink(join(base, 'outside'), join(root, 'dir-out'));
+    execFileSync('mkfifo', [join(root, 'pipe.jsonl')]);
+    receiver = await startReceiver();
+    p = await startPipeline({ webhookSecret: WEBHOOK_SECRET, manifestRoot: root });
+    client = p.env.client;
+  });
+  afterAll(async () => {
+    await stopAllWorkerProcesses();
+    await p?.teardown();
+    await receiver?.close();
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  /** A firing started by hand, under the id the schedule's action would give it (the server's form). */
+  function fire(
+    scheduleId: string,
+    manifestTemplate: string,
+    taskQueue = p.taskQueue,
+    extra: Partial<ScheduledBatchInput> = {}
+  ): Promise<WorkflowHandle<typeof scheduledBatchWorkflow>> {
+    const input: ScheduledBatchInput = { scheduleId, manifestTemplate, timezone: 'UTC', options, ...extra };
+    return client.workflow.start<typeof scheduledBatchWorkflow>('scheduledBatchWorkflow', {
+      taskQueue,
+      workflowId: `scheduled-${scheduleId}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      args: [input],
+    });
+  }
+
+  test('the CLI refuses templates outside the root at create: exit 2 naming the flag, nothing created', async () => {
+    const env = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      THUMBGATE_TASK_QUEUE: p.taskQueue,
+      THUMBGATE_MANIFEST_ROOT: root,
+    };
+    for (const [name, template, why] of [
+      ['environ', '/proc/self/environ', /--manifest: "\/proc\/self\/environ" is outside the manifest root/],
+      ['climb', '../outside/{date}.jsonl', /is outside the manifest root/],
+      ['link', 'dir-out/{date}.jsonl', /leads \(through a symbolic link\) outside the manifest root/],
+    ] as const) {
+      const id = `${prefix}-${name}`;
+      const r = await thumbgate(['schedule', 'create', id, '--manifest', template, '--cron', '@daily'], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toMatch(/set THUMBGATE_MANIFEST_ROOT — the CLI and the workers must name the same folder/);
+      await expect(client.schedule.getHandle(id).describe()).rejects.toThrow(/not found/i);
+    }
+  });
+
+  test('started past the CLI, /proc/self/environ is refused by the worker, quoting none of its environment', async () => {
+    const canary = `canary-${randomUUID()}`;
+    const taskQueue = `root-${randomUUID()}`;
+    await startWorkerProcess({
+      temporalAddress: process.env.TEMPORAL_TEST_ADDRESS!,
+      taskQueue,
+      storeDir: p.store.root,
+      outDir: join(base, 'out'),
+      roles: 'generation',
+      segmindBaseUrl: p.emulator.url,
+      segmindApiKey: TEST_API_KEY,
+      env: { THUMBGATE_MANIFEST_ROOT: root, THUMBGATE_TEST_CANARY: canary, THUMBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
+    const run = await fire(`${prefix}-environ`, '/proc/self/environ', taskQueue);
+    const failure = await failureOf(run);
+    expect(failure.type).toBe('ManifestUnavailable');
+    expect(failure.message).toContain(`"/proc/self/environ" is outside the manifest root ${root}`);
+    for (const secret of [canary, TEST_API_KEY, WEBHOOK_SECRET]) expect(failure.message).not.toContain(secret);
+  }, 120_000);
+
+  test('a FIFO or a link out of the root fails its firing at once; the worker goes on with the next', async () => {
+    const billed = p.emulator.totalBilledMicros();
+    // More firings at the FIFO than libuv has threads: a blocking open would hold every one of them.
+    const runs = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => fire(`${prefix}-fifo${i}`, 'pipe.jsonl')),
+      fire(`${prefix}-link`, 'link-out.jsonl', p.taskQueue, { notifyUrl: receiver.url }),
+    ]);
+    const failures = await Promise.all(runs.map(failureOf));
+    for (const f of failures.slice(0, 6)) {
+      expect(f).toMatchObject({ type: 'ManifestUnavailable', nonRetryable: true });
+      expect(f.message).toContain(`${join(root, 'pipe.jsonl')} is not a regular file (a FIFO, socket or device)`);
+    }
+    expect(failures[6]?.message).toMatch(
+      /"link-out.jsonl" leads \(through a symbolic link\) outside the manifest root/
+    );
+    // The failed firing's callback names its schedule too.
+    const callback = receiver.received
+      .map((c) => JSON.parse(c.body) as CompletionSummary)
+      .find((s) => s.schedule === `${prefix}-link`);
+    expect(callback).toMatchObject({ status: 'failed', spendMicros: 0 });
+    expect(p.emulator.totalBilledMicros()).toBe(billed);
+
+    // The next firing, of a manifest inside the root, runs its batch; the callback says which schedule.
+    const ok = await fire(`${prefix}-ok`, join(root, 'today.jsonl'), p.taskQueue, { notifyUrl: receiver.url });
+    const result: BatchResult = await ok.result();
+    expect(result).toMatchObject({ status: 'done', succeeded: 1 });
+    const done = receiver.received
+      .map((c) => JSON.parse(c.body) as CompletionSummary)
+      .find((s) => s.batchId === result.batchId);
+    expect(done).toMatchObject({ status: 'done', schedule: `${prefix}-ok`, batchId: result.batchId });
+    // The batch accepted its id from its parent, which its history records: a replay accepts it too.
+    const history = await client.workflow.getHandle(result.batchId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+  }, 180_000);
+
+  test('a batch started under a scheduled batch id by anyone but that schedule is refused by the workflow', async () => {
+    const batchId = `${prefix}-daily-20991231-0600`;
+    const input: BatchWorkflowInput = {
+      batchId,
+      manifest: await storeManifest(p.store, manifestBytes([{ id: 'a', prompt: 'p', width: 448, height: 256 }])),
+      thumbnails: 1,
+      options,
+      notifyUrl: receiver.url,
+    };
+    const billed = p.emulator.totalBilledMicros();
+    const handle = await client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+      taskQueue: p.taskQueue,
+      workflowId: batchId,
+      args: [input],
+    });
+    const failure = await failureOf(handle);
+    expect(failure.type).toBe('InvalidBatchInput');
+    expect(failure.message).toContain(
+      `batchId "${batchId}" has the form <schedule>-YYYYMMDD-HHmm, which is reserved for the batches schedule ` +
+        `"${prefix}-daily" starts when it fires`
+    );
+    expect(p.emulator.totalBilledMicros()).toBe(billed);
+    // No "done" for that id ever reached the receiver.
+    const forIt = receiver.received
+      .map((c) => JSON.parse(c.body) as CompletionSummary)
+      .filter((s) => s.batchId === batchId);
+    expect(forIt.every((s) => s.status === 'failed')).toBe(true);
+
+    // The CLI refuses it before reaching Temporal.
+    await writeFile(join(base, 'one.jsonl'), BRIEF);
+    const r = await thumbgate(['start', '--manifest', join(base, 'one.jsonl'), '--batch-id', batchId], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      THUMBGATE_STORE_DIR: join(base, 'cli-store'),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--batch-id "${batchId}" has the form <schedule>-YYYYMMDD-HHmm`);
+    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  }, 120_000);
+});
