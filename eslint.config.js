@@ -11,7 +11,7 @@ const sandboxMessage = 'Workflow code runs in a deterministic sandbox: move Node
 /**
  * Layering (README, "Layout"): a pattern per top-level folder an import may not reach. Matches a
  * relative import of that folder from anywhere below the repo root, e.g. `../activities/x.js` or
- * `../../common/paths.js`.
+ * `../../node/paths.js`.
  */
 const folder = (name, message, extra = {}) => ({
   regex: `^(\\.\\./)+${name}/`,
@@ -29,7 +29,7 @@ const restrictImports = ({ builtins = false, patterns }) => [
   },
 ];
 
-const sandboxBans = ['worker', 'client', 'common', 'emulator', 'scripts', 'bench', 'test'].map((name) =>
+const sandboxBans = ['worker', 'client', 'node', 'emulator', 'scripts', 'bench', 'test'].map((name) =>
   folder(name, `${name}/ ${NODE_SIDE}`)
 );
 const activityTypesOnly = folder('activities', `activities/ ${NODE_SIDE} Import their types only (import type).`, {
@@ -94,11 +94,11 @@ export default tseslint.config(
   },
   {
     // Node-side code shared by the worker, the CLI and activities: it depends on none of them.
-    files: ['common/**/*.ts'],
+    files: ['node/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictImports({
         patterns: ['activities', 'worker', 'client', 'workflows', 'emulator', 'scripts', 'bench', 'test'].map((name) =>
-          folder(name, `common/ is the bottom Node-side layer: it must not import ${name}/.`)
+          folder(name, `node/ is the bottom Node-side layer: it must not import ${name}/.`)
         ),
       }),
     },
@@ -108,7 +108,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrictImports({
         patterns: ['worker', 'client'].map((name) =>
-          folder(name, `Activities must not import ${name}/: move what both need to common/.`)
+          folder(name, `Activities must not import ${name}/: move what both need to node/.`)
         ),
       }),
     },
@@ -117,7 +117,7 @@ export default tseslint.config(
     files: ['worker/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictImports({
-        patterns: [folder('client', 'The worker must not import client/: move what both need to common/.')],
+        patterns: [folder('client', 'The worker must not import client/: move what both need to node/.')],
       }),
     },
   },
@@ -134,7 +134,7 @@ export default tseslint.config(
     files: ['emulator/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictImports({
-        patterns: ['shared', 'activities', 'client', 'worker', 'workflows', 'common'].map((name) =>
+        patterns: ['shared', 'activities', 'client', 'worker', 'workflows', 'node'].map((name) =>
           folder(name, `The emulator is a stand-alone fake of Segmind: it must not import ${name}/.`)
         ),
       }),

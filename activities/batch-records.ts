@@ -4,7 +4,7 @@
  * old batch id never inherits that batch's ledgers or re-roll records.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { BlobNotFoundError, type BlobStore } from '../common/blob-store.js';
+import { BlobNotFoundError, type BlobStore } from '../node/blob-store.js';
 import { failure } from '../shared/failures.js';
 import type { BlobRef } from '../shared/blob-ref.js';
 import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';

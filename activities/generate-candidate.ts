@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { BlobStore } from '../common/blob-store.js';
+import type { BlobStore } from '../node/blob-store.js';
 import { failure } from '../shared/failures.js';
 import type {
   BilledCall,

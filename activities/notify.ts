@@ -1,11 +1,11 @@
 /**
  * The completion callback: POSTs a batch's summary to the scheduler's URL, signed with HMAC-SHA256
- * over the destination URL and batch id too (common/callback-signature.ts), so the receiver knows it
+ * over the destination URL and batch id too (node/callback-signature.ts), so the receiver knows it
  * came from these workers and was meant for it. The secret is the worker's, per receiver host
  * (THUMBGATE_WEBHOOK_SECRETS, else THUMBGATE_WEBHOOK_SECRET), never workflow input. Retries belong to
  * the workflow's retry policy: this activity makes one attempt and says whether another could help.
  *
- * The URL is workflow input, so it goes only where callbacks belong (common/outbound.ts): a private,
+ * The URL is workflow input, so it goes only where callbacks belong (node/outbound.ts): a private,
  * loopback or link-local receiver only when THUMBGATE_CALLBACK_HOSTS lists it. What the receiver
  * answered, or how the connection failed, goes to the worker's log only: the failure (in the batch's
  * history and result) says "not accepted" alike for a closed port and an HTTP 404, so a notify URL
@@ -18,9 +18,9 @@ import {
   outboundAgent,
   outboundProblem,
   type Resolver,
-} from '../common/outbound.js';
+} from '../node/outbound.js';
 import { logWarning } from './outputs/heartbeat.js';
-import { callbackHeaders, type CallbackKeyring } from '../common/callback-signature.js';
+import { callbackHeaders, type CallbackKeyring } from '../node/callback-signature.js';
 import { failure } from '../shared/failures.js';
 import type { NotifyInput } from '../shared/notification.js';
 

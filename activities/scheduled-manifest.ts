@@ -1,19 +1,19 @@
 /**
  * A schedule's manifest, read when the schedule fires: the same reading and validation as
- * `thumbgate start` (common/manifest/), then stored the same way (common/stored-manifest.ts), so a
+ * `thumbgate start` (node/manifest/), then stored the same way (node/stored-manifest.ts), so a
  * scheduled batch is indistinguishable from one started by hand with that file. Nothing here calls the
  * provider: a missing or invalid manifest fails before the batch exists, so it costs nothing.
  */
-import type { BlobStore } from '../common/blob-store.js';
-import { ManifestError, ManifestUnreadableError, loadManifestUnderRoot } from '../common/manifest/index.js';
-import { defaultManifestRoot } from '../common/paths.js';
+import type { BlobStore } from '../node/blob-store.js';
+import { ManifestError, ManifestUnreadableError, loadManifestUnderRoot } from '../node/manifest/index.js';
+import { defaultManifestRoot } from '../node/paths.js';
 import {
   batchIdentity,
   manifestBytes,
   storeManifest,
   tooManyBriefsProblem,
   type BatchIdentity,
-} from '../common/stored-manifest.js';
+} from '../node/stored-manifest.js';
 import type { BatchOptions } from '../shared/batch-options.js';
 import type { BlobRef } from '../shared/blob-ref.js';
 import { failure } from '../shared/failures.js';

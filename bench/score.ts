@@ -42,7 +42,7 @@ import {
 import { clipPixelCount, writeClipPixels } from '../activities/scoring/clip-pixels.js';
 import { renderImage } from '../emulator/render.js';
 import { DEFAULT_SCORE_WEIGHTS, RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 
 const WIDTH = 1280;
 const HEIGHT = 720;

@@ -8,14 +8,14 @@ import {
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { BlobStore } from '../common/blob-store.js';
+import type { BlobStore } from '../node/blob-store.js';
 import {
   batchIdentity,
   manifestBytes,
   storeManifest,
   tooManyBriefsProblem,
   type BatchIdentity,
-} from '../common/stored-manifest.js';
+} from '../node/stored-manifest.js';
 import type { BatchBudget } from '../shared/budget.js';
 import type { BatchOptions } from '../shared/batch-options.js';
 import { batchStartLabels } from '../shared/batch-labels.js';

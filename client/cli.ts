@@ -14,8 +14,8 @@ import { result, resultUsage } from './commands/result.js';
 import { schedule, scheduleUsage } from './commands/schedule.js';
 import { start, startUsage } from './commands/start.js';
 import { status, statusUsage } from './commands/status.js';
-import { temporalConnectConfig } from '../common/temporal-connection.js';
-import { isArgError } from '../common/arg-errors.js';
+import { temporalConnectConfig } from '../node/temporal-connection.js';
+import { isArgError } from '../node/arg-errors.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { createOutput, type Output } from './output.js';
 

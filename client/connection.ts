@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectConfig } from '../common/temporal-connection.js';
-import { PayloadKeyError, payloadDataConverter } from '../common/payload-codec.js';
+import { temporalConnectConfig } from '../node/temporal-connection.js';
+import { PayloadKeyError, payloadDataConverter } from '../node/payload-codec.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface Connected {

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallbackKeyring, verifyCallback } from '../common/callback-signature.js';
+import { CallbackKeyring, verifyCallback } from '../node/callback-signature.js';
 import type { CompletionSummary } from '../shared/notification.js';
 
 /**

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeConnection, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import {
   TINY_CLIP_MODEL,
   clipModelConfigFromEnv,
@@ -24,7 +24,7 @@ import { startBatch, waitForBatch } from '../client/batch-client.js';
 import { uiLink } from '../client/connection.js';
 import { formatResult } from '../client/format-cost.js';
 import { runFlags, runSettingsFromFlags } from '../client/run-flags.js';
-import { loadManifest } from '../common/manifest/index.js';
+import { loadManifest } from '../node/manifest/index.js';
 import { createEmulator, DEFAULT_EMULATOR_API_KEY, type Emulator } from '../emulator/server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { formatUsd } from '../shared/price-card.js';
@@ -33,9 +33,9 @@ import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
 import { ConfigError, hostListSetting } from '../worker/config.js';
-import type { CallbackKeyring } from '../common/callback-signature.js';
-import { defaultOutDir, defaultStoreDir, projectRoot } from '../common/paths.js';
-import { payloadDataConverter } from '../common/payload-codec.js';
+import type { CallbackKeyring } from '../node/callback-signature.js';
+import { defaultOutDir, defaultStoreDir, projectRoot } from '../node/paths.js';
+import { payloadDataConverter } from '../node/payload-codec.js';
 import { startDemoReceiver } from './demo-receiver.js';
 import { freePort, isServing, startDevServer, type DevServer } from './temporal-server.js';
 

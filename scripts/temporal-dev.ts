@@ -4,7 +4,7 @@
  * Exits 0 with a note when one is already running there.
  */
 import { join } from 'node:path';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { isServing, startDevServer } from './temporal-server.js';
 
 const port = Number(process.env.TEMPORAL_PORT ?? 7233);

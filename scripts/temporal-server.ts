@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeFlags } from '../shared/search-attributes.js';
 

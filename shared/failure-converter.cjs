@@ -1,5 +1,5 @@
 // Failures with their message and stack trace moved into an encoded payload, so the payload codec
-// (common/payload-codec.ts) encrypts them like any other value. CommonJS because the Temporal SDK
+// (node/payload-codec.ts) encrypts them like any other value. CommonJS because the Temporal SDK
 // loads it by path with require() in workers and clients, and its bundler compiles it into the
 // workflow sandbox; sandbox-safe (only @temporalio/common).
 'use strict';

@@ -71,7 +71,7 @@ export const FAILURES = {
     fix: 'retried; the unusable image is booked as paid-but-unusable',
   },
   /**
-   * The result's `output` URL points where the workers do not fetch from (common/outbound.ts): another
+   * The result's `output` URL points where the workers do not fetch from (node/outbound.ts): another
    * scheme or host, or a private, loopback or link-local address. Every later result would point the
    * same way (or the provider is misbehaving), so the batch stops; the job is booked as paid.
    */
@@ -95,7 +95,7 @@ export const FAILURES = {
   },
   /**
    * A blob a batch refers to is not in this worker's store (also the type Temporal gives a
-   * BlobNotFoundError of common/blob-store.ts thrown unwrapped). Almost always a CLI and a worker, or
+   * BlobNotFoundError of node/blob-store.ts thrown unwrapped). Almost always a CLI and a worker, or
    * two workers, with different stores: every thumbnail would meet it, so the batch stops.
    */
   BlobNotFoundError: {

@@ -74,7 +74,7 @@ export function undeliveredOutcome(
   return { url, outcome: 'failed', error };
 }
 
-/** Headers of a signed callback (scheme v2: what it covers is in common/callback-signature.ts). */
+/** Headers of a signed callback (scheme v2: what it covers is in node/callback-signature.ts). */
 export const SIGNATURE_HEADER = 'x-thumbgate-signature';
 export const TIMESTAMP_HEADER = 'x-thumbgate-timestamp';
 /** Which secret signed it: a non-secret fingerprint, so a receiver can pick among its secrets. */

@@ -1,6 +1,6 @@
 /**
  * One validated thumbnail brief and the pure checks a brief's id and size must pass. Sandbox-safe:
- * the manifest parser (common/manifest) and the batch workflow both use these, so a size the CLI accepts is
+ * the manifest parser (node/manifest) and the batch workflow both use these, so a size the CLI accepts is
  * a size the workflow can send to both the draft and the re-roll model.
  */
 import {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BRIEF_PAGE_BYTES, createBatchRecordActivities } from '../activities/batch-records.js';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 
 describe('brief pages are bounded by bytes, not just counts', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBatch, waitForBatch } from '../client/batch-client.js';
 import { CliError } from '../client/exit-codes.js';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery } from '../shared/batch-workflow.js';
 import { stageKey } from '../shared/search-attributes.js';

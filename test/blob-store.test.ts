@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobNotFoundError, LocalBlobStore } from '../common/blob-store.js';
+import { BlobNotFoundError, LocalBlobStore } from '../node/blob-store.js';
 
 describe('LocalBlobStore', () => {
   let root: string;

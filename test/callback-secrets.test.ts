@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
 import { ConfigError } from '../worker/config.js';
 

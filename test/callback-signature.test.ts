@@ -1,5 +1,5 @@
 /**
- * Completion callbacks signed for one receiver (scheme v2, common/callback-signature.ts): the notify
+ * Completion callbacks signed for one receiver (scheme v2, node/callback-signature.ts): the notify
  * activity POSTs over real HTTP to local receivers, which verify with their own URL; a copy replayed
  * to another receiver, a body naming another batch and a changed URL are refused, and so is a
  * callback signed with another receiver's secret. The plain-Node steps in docs/operations.md agree.
@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { createNotifyActivities } from '../activities/notify.js';
-import { CallbackKeyring, callbackHeaders, callbackKeyId, verifyCallback } from '../common/callback-signature.js';
-import { projectRoot } from '../common/paths.js';
+import { CallbackKeyring, callbackHeaders, callbackKeyId, verifyCallback } from '../node/callback-signature.js';
+import { projectRoot } from '../node/paths.js';
 import { withFix } from '../shared/failures.js';
 import type { CompletionSummary } from '../shared/notification.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';

@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { METRICS } from '../shared/metrics.js';
 import { searchAttributeFlags } from '../shared/search-attributes.js';
 import { GENERATION_TASK_QUEUE, providerTaskQueueFor } from '../shared/task-queues.js';

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { request } from 'undici';
 import { startBatch } from '../client/batch-client.js';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import { createEmulator, type Emulator } from '../emulator/server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery, progressQuery } from '../shared/batch-workflow.js';

@@ -1,6 +1,6 @@
 /**
  * The completion callback goes only where callbacks belong (activities/notify.ts over
- * common/outbound.ts): a receiver at a loopback or private address only when THUMBGATE_CALLBACK_HOSTS
+ * node/outbound.ts): a receiver at a loopback or private address only when THUMBGATE_CALLBACK_HOSTS
  * lists it, and what the batch records reads the same whether a port is closed or answers 404 — a
  * notify URL is no port scanner. Real HTTP against local receivers.
  */

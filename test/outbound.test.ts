@@ -1,5 +1,5 @@
 /**
- * The outbound guard (common/outbound.ts): the address classifier on the literal forms an attacker
+ * The outbound guard (node/outbound.ts): the address classifier on the literal forms an attacker
  * uses, the allowlist syntax, and the connect-time check of a real undici Agent against a local server.
  */
 import { once } from 'node:events';
@@ -14,7 +14,7 @@ import {
   outboundAgent,
   outboundProblem,
   type OutboundRules,
-} from '../common/outbound.js';
+} from '../node/outbound.js';
 
 describe('addressRange', () => {
   test.each([

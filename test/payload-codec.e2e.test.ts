@@ -17,7 +17,7 @@ import { createGenerateActivities } from '../activities/generate-candidate.js';
 import { SegmindClient } from '../activities/segmind/client.js';
 import { startBatch } from '../client/batch-client.js';
 import { startCodecServer } from '../client/commands/codec-server.js';
-import { payloadCodecFromEnv, payloadDataConverter } from '../common/payload-codec.js';
+import { payloadCodecFromEnv, payloadDataConverter } from '../node/payload-codec.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { failure } from '../shared/failures.js';
 import type { GenerateCandidateInput } from '../shared/generation.js';

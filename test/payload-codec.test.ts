@@ -13,7 +13,7 @@ import {
   payloadCodecFromEnv,
   payloadDataConverter,
   payloadKeysFromEnv,
-} from '../common/payload-codec.js';
+} from '../node/payload-codec.js';
 import { startCodecServer, type RunningCodecServer } from '../client/commands/codec-server.js';
 import { thumbgate } from './helpers/cli-process.js';
 import { startWorkerProcess, stopAllWorkerProcesses } from './helpers/worker-process.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { startBatch } from '../client/batch-client.js';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import { createEmulator, type Emulator } from '../emulator/server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { manifestBytes, storeManifest } from '../common/stored-manifest.js';
+import { manifestBytes, storeManifest } from '../node/stored-manifest.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import type { BatchResult, BatchWorkflowInput } from '../shared/batch-workflow.js';
 import type { CompletionSummary } from '../shared/notification.js';

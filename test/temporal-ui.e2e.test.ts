@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startBatch } from '../client/batch-client.js';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { freePort, startDevServer, type DevServer } from '../scripts/temporal-server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../node/paths.js';
 import { ConfigError, loadWorkerConfig, metricsSetting } from '../worker/config.js';
 import { DEFAULT_EMULATOR_API_KEY } from '../emulator/server.js';
 

@@ -9,7 +9,7 @@
  * a base64 secret may); a secret holds no comma or whitespace. A host without a port matches every port.
  * Errors name the variable and the entry's host or position, never a secret.
  */
-import { CallbackKeyring, type HostSecret } from '../common/callback-signature.js';
+import { CallbackKeyring, type HostSecret } from '../node/callback-signature.js';
 import { ConfigError } from './config.js';
 
 /** 32 characters: 128 bits as hex, more as base64. A short secret can be guessed offline from one callback. */

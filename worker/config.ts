@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import { defaultOutDir, defaultStoreDir } from '../common/paths.js';
+import { defaultOutDir, defaultStoreDir } from '../node/paths.js';
 import type { Transport } from '../activities/generate-candidate.js';
 import { invalidParameter, parseInteger } from '../shared/validation.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
-import { hostAllowlist, isLoopbackHost, settingList } from '../common/outbound.js';
+import { hostAllowlist, isLoopbackHost, settingList } from '../node/outbound.js';
 
 /** Worker settings, all from the environment so the API key never travels through Temporal. */
 export interface WorkerConfig {
@@ -124,7 +124,7 @@ const INSECURE_PROVIDER_OPT_IN = 'emulator';
 
 /**
  * THUMBGATE_MEDIA_HOSTS (host names or `*.suffix`) or THUMBGATE_CALLBACK_HOSTS (also `host:port`):
- * comma-separated allowlists of common/outbound.ts, checked here so a typo stops the worker at start-up.
+ * comma-separated allowlists of node/outbound.ts, checked here so a typo stops the worker at start-up.
  */
 export function hostListSetting(
   env: NodeJS.ProcessEnv,

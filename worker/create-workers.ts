@@ -1,8 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createBatchRecordActivities } from '../activities/batch-records.js';
-import type { BlobStore } from '../common/blob-store.js';
-import type { CallbackKeyring } from '../common/callback-signature.js';
+import type { BlobStore } from '../node/blob-store.js';
+import type { CallbackKeyring } from '../node/callback-signature.js';
 import { createGenerateActivities, type ImageProvider, type Transport } from '../activities/generate-candidate.js';
 import { createNotifyActivities } from '../activities/notify.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
@@ -15,8 +15,8 @@ import {
 } from '../activities/scoring/index.js';
 import type { RetryDelays } from '../shared/retry.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../shared/task-queues.js';
-import { workflowsPath } from '../common/paths.js';
-import { payloadDataConverter } from '../common/payload-codec.js';
+import { workflowsPath } from '../node/paths.js';
+import { payloadDataConverter } from '../node/payload-codec.js';
 import { spendSinks } from './metrics.js';
 
 /**
@@ -52,7 +52,7 @@ export interface WorkerDeps {
    * the data converter's `failureConverterPath` when the codec is on.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Payload encryption (common/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
+  /** Payload encryption (node/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
   dataConverter?: DataConverter;
   /**
    * Signs completion callbacks, a secret per receiver host (worker/callback-secrets.ts). Worker-side only,
@@ -62,10 +62,10 @@ export interface WorkerDeps {
   callbackKeys?: CallbackKeyring;
   /**
    * THUMBGATE_CALLBACK_HOSTS: receivers allowed at private or loopback addresses (`host` or
-   * `host:port`); any other callback goes to public addresses only (common/outbound.ts).
+   * `host:port`); any other callback goes to public addresses only (node/outbound.ts).
    */
   callbackHosts?: readonly string[];
-  /** Where schedule manifests are read from; defaults to THUMBGATE_MANIFEST_ROOT (common/paths.ts). */
+  /** Where schedule manifests are read from; defaults to THUMBGATE_MANIFEST_ROOT (node/paths.ts). */
   manifestRoot?: string;
   /** Replacements for some activities (tests register stand-ins here, as the Temporal samples do). */
   activityOverrides?: Partial<GenerationActivities>;
@@ -138,7 +138,7 @@ export interface ScoringWorkerDeps {
   model: ClipModelProvider;
   /** OCR for the requested-text check; the caller terminates it after the worker stops. */
   ocr?: OcrPool;
-  /** Payload encryption (common/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
+  /** Payload encryption (node/payload-codec.ts); defaults to THUMBGATE_PAYLOAD_KEYS from the environment. */
   dataConverter?: DataConverter;
 }
 

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { LocalBlobStore } from '../common/blob-store.js';
+import { LocalBlobStore } from '../node/blob-store.js';
 import {
   clipModelConfigFromEnv,
   createOcrPool,
@@ -15,14 +15,14 @@ import {
   terminalProgress,
 } from '../activities/scoring/index.js';
 import { SegmindClient, createSegmindDispatcher } from '../activities/segmind/client.js';
-import { isArgError } from '../common/arg-errors.js';
+import { isArgError } from '../node/arg-errors.js';
 import { ConfigError, loadWorkerConfig, metricsSetting, workerRoles } from './config.js';
 import { callbackKeysFromEnv } from './callback-secrets.js';
 import { createGenerationWorkers, createScoringWorker } from './create-workers.js';
 import { installMetrics, metricsAddress } from './metrics.js';
 import { countProviderExchange } from '../activities/provider-metrics.js';
-import { temporalConnectConfig } from '../common/temporal-connection.js';
-import { PayloadKeyError, payloadDataConverter } from '../common/payload-codec.js';
+import { temporalConnectConfig } from '../node/temporal-connection.js';
+import { PayloadKeyError, payloadDataConverter } from '../node/payload-codec.js';
 
 function flags() {
   return parseArgs({

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../common/paths.js';
+import { projectRoot } from '../../node/paths.js';
 import { AESTHETIC_ENV } from './aesthetic.js';
-import { CLIP_ENV } from './model-config.js';
+import { CLIP_ENV } from './model/config.js';
 
 export const DEFAULT_AESTHETIC_HEAD_DIR = join(projectRoot, 'models', 'laion-aesthetic');
 

@@ -9,7 +9,7 @@ import {
   type ScoreCandidatesResult,
   type ScoreWeights,
 } from '../../shared/scoring.js';
-import { BlobNotFoundError, type BlobStore } from '../../common/blob-store.js';
+import { BlobNotFoundError, type BlobStore } from '../../node/blob-store.js';
 import {
   DEFAULT_AESTHETIC_PROMPTS,
   checkAestheticPrompts,
@@ -19,8 +19,8 @@ import {
 } from './aesthetic.js';
 import { ImageRejectedError } from './decode-image.js';
 import { AestheticHeadMismatchError, loadAestheticHead, type AestheticHead } from './laion-head.js';
-import { ClipModelUnavailableError } from './model-errors.js';
-import type { ClipModelProvider } from './model-provider.js';
+import { ClipModelUnavailableError } from './model/errors.js';
+import type { ClipModelProvider } from './model/provider.js';
 import type { OcrPool } from './ocr-pool.js';
 import { scoreImages } from './score-images.js';
 import { DEFAULT_TECHNICAL_WEIGHTS, type TechnicalWeights } from './technical-quality.js';

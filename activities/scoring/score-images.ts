@@ -11,7 +11,7 @@ import {
   type TextCheck,
 } from '../../shared/scoring.js';
 import { antonymProbability, checkAestheticPrompts, dot, type AntonymPair } from './aesthetic.js';
-import type { ClipModel } from './clip-model.js';
+import type { ClipModel } from './model/clip-model.js';
 import { clipPixelCount, writeClipPixels } from './clip-pixels.js';
 import { checkImageHeader, decodePixels, type ImageHeader } from './decode-image.js';
 import { applyAestheticHead, checkHeadBinding, type AestheticHead } from './laion-head.js';

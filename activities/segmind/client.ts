@@ -21,7 +21,7 @@ import {
   outboundProblem,
   type OutboundRules,
   type Resolver,
-} from '../../common/outbound.js';
+} from '../../node/outbound.js';
 import { mediaAnswer, mediaRules } from './media-rules.js';
 import { checkImageBody, ImageBodyError, mayBeImage } from './image-body.js';
 import {
@@ -249,7 +249,7 @@ export class SegmindClient {
   private readonly baseOrigin: string;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly mediaRules: OutboundRules;
-  /** Media downloads connect only where {@link mediaRules} allow (common/outbound.ts). */
+  /** Media downloads connect only where {@link mediaRules} allow (node/outbound.ts). */
   private readonly mediaDispatcher: Dispatcher;
   private readonly headersTimeoutMs: number;
   private readonly bodyTimeoutMs: number;

@@ -1,8 +1,8 @@
 /**
  * The rules for a v2 result's media download (the `output` URL is the provider's choice; see
- * common/outbound.ts for the checks), and how an error may describe what a media URL answered.
+ * node/outbound.ts for the checks), and how an error may describe what a media URL answered.
  */
-import { hostAllowlist, isLoopbackHost, normalHost, type OutboundRules } from '../../common/outbound.js';
+import { hostAllowlist, isLoopbackHost, normalHost, type OutboundRules } from '../../node/outbound.js';
 
 /**
  * Where a v2 result's media may be fetched from: https, from the base URL's own host or a

@@ -1,7 +1,7 @@
 /**
  * `thumbgate codec-server`: Temporal's remote codec protocol over HTTP, so the Web UI ("Data Encoder",
  * TEMPORAL_CODEC_ENDPOINT) and `temporal workflow show --codec-endpoint` can show payloads that the
- * workers encrypt with THUMBGATE_PAYLOAD_KEYS (common/payload-codec.ts). POST …/encode and …/decode
+ * workers encrypt with THUMBGATE_PAYLOAD_KEYS (node/payload-codec.ts). POST …/encode and …/decode
  * take and return `{"payloads": [...]}` as proto3 JSON (bytes fields base64); only the last path
  * segment counts, so the endpoint can be mounted under a prefix such as /{namespace}/.
  *
@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { KEYS_VAR, payloadCodecFromEnv } from '../../common/payload-codec.js';
+import { KEYS_VAR, payloadCodecFromEnv } from '../../node/payload-codec.js';
 import { withPayloadKeys } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';

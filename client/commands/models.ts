@@ -6,7 +6,7 @@ import {
   searchModelFolders,
   terminalProgress,
 } from '../../activities/scoring/index.js';
-import { PINNED_CLIP_MODELS } from '../../activities/scoring/model-config.js';
+import { PINNED_CLIP_MODELS } from '../../activities/scoring/model/config.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../../shared/scoring.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';

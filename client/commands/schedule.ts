@@ -5,8 +5,8 @@
  * that cannot work should fail now, at the desk, not at 06:00.
  */
 import { parseArgs } from 'node:util';
-import { ManifestSourceError, templateUnderRoot } from '../../common/manifest/index.js';
-import { defaultManifestRoot } from '../../common/paths.js';
+import { ManifestSourceError, templateUnderRoot } from '../../node/manifest/index.js';
+import { defaultManifestRoot } from '../../node/paths.js';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import { reservedBatchIdProblem } from '../../shared/schedule.js';
 import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
-import { defaultStoreDir } from '../../common/paths.js';
+import { defaultStoreDir } from '../../node/paths.js';
 import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
 import { connectTemporal, uiLink } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { formatResult } from '../format-cost.js';
-import { ManifestError, loadManifest } from '../../common/manifest/index.js';
+import { ManifestError, loadManifest } from '../../node/manifest/index.js';
 import { batchOptionsFromFlags, batchOptionFlags } from '../options-flags.js';
 import type { Output } from '../output.js';
 import { runFlags, runFlagsUsage, runSettingsFromFlags } from '../run-flags.js';

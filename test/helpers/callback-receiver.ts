@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { request } from 'undici';
-import { verifyCallback } from '../../common/callback-signature.js';
+import { verifyCallback } from '../../node/callback-signature.js';
 
 export interface ReceivedCallback {
   headers: Record<string, string | string[] | undefined>;

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from '../../common/paths.js';
+import { projectRoot } from '../../node/paths.js';
 
 const exec = promisify(execFile);
 const BIN = join(projectRoot, 'bin', 'thumbgate.js');

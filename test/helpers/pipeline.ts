@@ -16,7 +16,7 @@ import {
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import {
   ClipModelProvider,
   TINY_CLIP_MODEL,
@@ -29,8 +29,8 @@ import type { Transport } from '../../activities/generate-candidate.js';
 import type { RetryDelays } from '../../shared/retry.js';
 import { callbackKeysFromEnv } from '../../worker/callback-secrets.js';
 import { createGenerationWorkers, createScoringWorker, type WorkerDeps } from '../../worker/create-workers.js';
-import { projectRoot, workflowsPath } from '../../common/paths.js';
-import { payloadDataConverter } from '../../common/payload-codec.js';
+import { projectRoot, workflowsPath } from '../../node/paths.js';
+import { payloadDataConverter } from '../../node/payload-codec.js';
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 

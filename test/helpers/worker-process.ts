@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../common/paths.js';
+import { projectRoot } from '../../node/paths.js';
 import { TINY_CLIP_MODEL } from '../../activities/scoring/index.js';
 
 export interface WorkerProcessOptions {

@@ -4,8 +4,8 @@
  * for the 20 MiB allowed, on the worker's only thread); and every echo of a header cell, a JSON line or
  * a value could carry the content of a file that was never a manifest.
  */
-import { ManifestError, parseManifest, type ManifestProblem } from '../../common/manifest/index.js';
-import { MAX_CSV_COLUMNS, MAX_CSV_LINE_CHARS } from '../../common/manifest/csv.js';
+import { ManifestError, parseManifest, type ManifestProblem } from '../../node/manifest/index.js';
+import { MAX_CSV_COLUMNS, MAX_CSV_LINE_CHARS } from '../../node/manifest/csv.js';
 import { resolveBatchOptions } from '../../shared/batch-options.js';
 
 const options = resolveBatchOptions();

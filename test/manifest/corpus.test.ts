@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { projectRoot } from '../../common/paths.js';
+import { projectRoot } from '../../node/paths.js';
 import { thumbgate, type CliRun } from '../helpers/cli-process.js';
 
 const CORPUS = join(projectRoot, 'test', 'fixtures', 'manifests');

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManifestError, loadManifest, parseManifest, type ManifestProblem } from '../../common/manifest/index.js';
+import { ManifestError, loadManifest, parseManifest, type ManifestProblem } from '../../node/manifest/index.js';
 import { resolveBatchOptions, type BatchOptions } from '../../shared/batch-options.js';
 
 const options = resolveBatchOptions();

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { detectFormat, loadManifest, parseManifest } from '../../common/manifest/index.js';
+import { detectFormat, loadManifest, parseManifest } from '../../node/manifest/index.js';
 import { resolveBatchOptions } from '../../shared/batch-options.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as outputNames from '../../activities/outputs/output-names.js';
-import { MAX_MANIFEST_BYTES, decodeManifest } from '../../common/manifest/decode.js';
-import { ManifestError, loadManifest, parseManifest, type ManifestProblem } from '../../common/manifest/index.js';
+import { MAX_MANIFEST_BYTES, decodeManifest } from '../../node/manifest/decode.js';
+import { ManifestError, loadManifest, parseManifest, type ManifestProblem } from '../../node/manifest/index.js';
 import { resolveBatchOptions } from '../../shared/batch-options.js';
 import { BATCH_OUTPUT_NAMES, thumbnailIdProblem } from '../../shared/thumbnail-brief.js';
 

@@ -14,7 +14,7 @@ import {
   loadManifest,
   loadManifestUnderRoot,
   templateUnderRoot,
-} from '../../common/manifest/index.js';
+} from '../../node/manifest/index.js';
 import { resolveBatchOptions } from '../../shared/batch-options.js';
 
 const options = resolveBatchOptions();

@@ -1,4 +1,4 @@
-import { parseCsv } from '../../common/manifest/csv.js';
+import { parseCsv } from '../../node/manifest/csv.js';
 import { ASPECT_RATIOS, PRICE_CARD } from '../../shared/price-card.js';
 import {
   describeSizeProblems,

@@ -1,7 +1,7 @@
 /* eslint-disable no-control-regex -- control characters are what part of this file is about */
 /**
  * `thumbgate result BATCH --thumbnail ID`'s explanation and printing, from the fixture's thumbnail
- * workflow results (the command reads the same results from Temporal; test/cli.test.ts runs it
+ * workflow results (the command reads the same results from Temporal; test/cli.e2e.test.ts runs it
  * against a real server).
  */
 import { rm } from 'node:fs/promises';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { resultKey, resultsNamespace } from '../../activities/batch-records.js';
 import { SCRIPT_NOT_COVERED } from '../../activities/scoring/requested-text.js';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import type { LedgerEntry, Phase } from '../../shared/generation.js';

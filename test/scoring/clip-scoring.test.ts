@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ClipModelUnavailableError } from '../../activities/scoring/model-errors.js';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { ClipModelUnavailableError } from '../../activities/scoring/model/errors.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import {
   ClipModelProvider,
   createScoringActivities,

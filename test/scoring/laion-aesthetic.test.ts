@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import {
   AestheticHeadMismatchError,
   ClipModelProvider,

@@ -1,4 +1,4 @@
-import { ClipModelUnavailableError } from '../../activities/scoring/model-errors.js';
+import { ClipModelUnavailableError } from '../../activities/scoring/model/errors.js';
 
 const config = (allowRemote: boolean) => ({
   modelId: 'Xenova/clip-vit-base-patch32',

@@ -1,5 +1,5 @@
 /**
- * The CLIP model's supply chain (activities/scoring/model-integrity.ts): a pinned model is fetched at its
+ * The CLIP model's supply chain (activities/scoring/model/integrity.ts): a pinned model is fetched at its
  * fixed commit and each file checked against the sha256 table in code; any other model is trusted on
  * first use and held to its thumbgate-lock.json afterwards. A local HTTP server plays the hub, serving
  * the committed tiny-clip files (real Transformers.js loads, real HTTP, no network).
@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipModelProvider, clipModelConfigFromEnv, pullClipModel } from '../../activities/scoring/index.js';
-import { PINNED_CLIP_MODELS, type ClipModelConfig } from '../../activities/scoring/model-config.js';
-import { LOCK_FILE } from '../../activities/scoring/model-integrity.js';
-import { projectRoot } from '../../common/paths.js';
+import { PINNED_CLIP_MODELS, type ClipModelConfig } from '../../activities/scoring/model/config.js';
+import { LOCK_FILE } from '../../activities/scoring/model/integrity.js';
+import { projectRoot } from '../../node/paths.js';
 
 const TINY = join(projectRoot, 'models', 'tiny-clip');
 const COMMIT = 'c0ffee0000000000000000000000000000000001';
@@ -76,7 +76,7 @@ describe('CLIP model pull: pinned revision, sha256 per file, lock on first use',
     const served = sha256(files.get('config.json')!);
 
     await expect(pullClipModel(config(modelId))).rejects.toThrow(
-      `config.json downloaded from ${url} has sha256 ${served}, but the pin in activities/scoring/model-config.ts ` +
+      `config.json downloaded from ${url} has sha256 ${served}, but the pin in activities/scoring/model/config.ts ` +
         `(revision ${pin.revision}) requires ${pin.sha256['config.json']}`
     );
     await expect(pullClipModel(config(modelId))).rejects.toThrow(

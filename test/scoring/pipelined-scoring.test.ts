@@ -11,7 +11,7 @@ import {
   scoreImages,
 } from '../../activities/scoring/index.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../../shared/scoring.js';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import { renderImage } from '../../emulator/render.js';
 import { tinyModelConfig } from './tiny-model.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipModelProvider, createScoringActivities } from '../../activities/scoring/index.js';
 import { createOcrPool, type OcrPool } from '../../activities/scoring/ocr-pool.js';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import { tinyModelConfig } from './tiny-model.js';
 import { textFidelityFor } from '../../activities/scoring/text-check.js';
 import { paintedText } from '../../emulator/lettering.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CLIP_ENV, TINY_CLIP_MODEL, type ClipModelConfig } from './model-config.js';
+import { CLIP_ENV, TINY_CLIP_MODEL, type ClipModelConfig } from './config.js';
 
 /** Where a model was looked for and what each place lacked. */
 export interface ModelSearch {

@@ -55,7 +55,7 @@ export async function loadManifest(
 
 /**
  * A manifest a worker reads for a schedule: `path` (relative to `root`, or absolute) must be a regular
- * file under `root` once `..` and symbolic links are resolved (common/manifest/source.ts).
+ * file under `root` once `..` and symbolic links are resolved (node/manifest/source.ts).
  */
 export async function loadManifestUnderRoot(
   root: string,

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { projectRoot } from '../../common/paths.js';
-import { withoutUndefined } from '../../shared/validation.js';
+import { projectRoot } from '../../../node/paths.js';
+import { withoutUndefined } from '../../../shared/validation.js';
 
 /** Where the CLIP model comes from. Filled from the environment, the CLI, or a test. */
 export interface ClipModelConfig {

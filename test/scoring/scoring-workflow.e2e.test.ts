@@ -13,7 +13,7 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { LocalBlobStore } from '../../common/blob-store.js';
+import { LocalBlobStore } from '../../node/blob-store.js';
 import { ClipModelProvider, SCORING_WORKER_OPTIONS, createScoringActivities } from '../../activities/scoring/index.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import type { ScoreCandidatesInput } from '../../shared/scoring.js';

@@ -8,9 +8,9 @@ import {
   Tensor,
   env,
 } from '@xenova/transformers';
-import { clipPreprocessingFrom, inputSize, type ClipPreprocessing } from './clip-preprocessing.js';
-import { requiredModelFiles, type ClipModelConfig } from './model-config.js';
-import { ClipModelUnavailableError, modelFolders, type ModelSearch } from './model-errors.js';
+import { clipPreprocessingFrom, inputSize, type ClipPreprocessing } from '../clip-preprocessing.js';
+import { requiredModelFiles, type ClipModelConfig } from './config.js';
+import { ClipModelUnavailableError, modelFolders, type ModelSearch } from './errors.js';
 
 /** A loaded CLIP: both towers, the tokenizer and the image transform. Embeddings come L2-normalised. */
 export interface ClipModel {

@@ -1,6 +1,6 @@
 import type { ClipModel, LoadOptions } from './clip-model.js';
-import type { ClipModelConfig } from './model-config.js';
-import { loadVerifiedClipModel } from './pull-model.js';
+import type { ClipModelConfig } from './config.js';
+import { loadVerifiedClipModel } from './pull.js';
 
 export type ClipModelLoader = (config: ClipModelConfig, options?: LoadOptions) => Promise<ClipModel>;
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { loadClipModel, searchModelFolders, type ClipModel, type LoadOptions } from './clip-model.js';
-import type { ClipModelConfig } from './model-config.js';
-import { ClipModelUnavailableError } from './model-errors.js';
-import { downloadModelFiles, verifyModelFiles } from './model-integrity.js';
+import type { ClipModelConfig } from './config.js';
+import { ClipModelUnavailableError } from './errors.js';
+import { downloadModelFiles, verifyModelFiles } from './integrity.js';
 
 /** True when some folder the loader reads already holds every file. */
 function complete(config: ClipModelConfig): boolean {

@@ -15,14 +15,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fetch } from 'undici';
 import type { LoadOptions } from './clip-model.js';
-import {
-  CLIP_ENV,
-  DEFAULT_MODEL_HUB,
-  PINNED_CLIP_MODELS,
-  requiredModelFiles,
-  type ClipModelConfig,
-} from './model-config.js';
-import { ClipModelUnavailableError, modelFolders } from './model-errors.js';
+import { CLIP_ENV, DEFAULT_MODEL_HUB, PINNED_CLIP_MODELS, requiredModelFiles, type ClipModelConfig } from './config.js';
+import { ClipModelUnavailableError, modelFolders } from './errors.js';
 
 export const LOCK_FILE = 'thumbgate-lock.json';
 
@@ -50,7 +44,7 @@ const COMMIT = /^[0-9a-f]{40}$/;
 function pinFor(config: ClipModelConfig): Expected | undefined {
   const pin = PINNED_CLIP_MODELS[config.modelId];
   if (!pin || (config.revision !== undefined && config.revision !== pin.revision)) return undefined;
-  return { ...pin, source: `the pin in activities/scoring/model-config.ts (revision ${pin.revision})` };
+  return { ...pin, source: `the pin in activities/scoring/model/config.ts (revision ${pin.revision})` };
 }
 
 async function lockIn(folder: string, config: ClipModelConfig): Promise<Expected | undefined> {
