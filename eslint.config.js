@@ -114,6 +114,20 @@ export default tseslint.config(
     },
   },
   {
+    // Who won and why has one home (shared/decision/winner.ts): the CLI explains with it, not with the writer's code.
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrictImports({
+        patterns: [
+          folder(
+            'activities/outputs',
+            'client/ must not import the output writer: what both need (the winner, its explanation) lives in shared/.'
+          ),
+        ],
+      }),
+    },
+  },
+  {
     files: ['worker/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictImports({

@@ -4,8 +4,8 @@
  * old batch id never inherits that batch's ledgers or re-roll records.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { BlobNotFoundError, type BlobStore } from '../node/blob-store.js';
-import { failure } from '../shared/failures.js';
+import type { BlobStore } from '../node/blob-store.js';
+import { readStoredManifest } from '../node/stored-manifest.js';
 import type { BlobRef } from '../shared/blob-ref.js';
 import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
@@ -32,13 +32,6 @@ export function resultKey(thumbnailId: string, phase: ThumbnailWorkflowResult['p
   return `${thumbnailId}.${phase}`;
 }
 
-function parseBriefs(text: string): ThumbnailBrief[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as ThumbnailBrief);
-}
-
 /** The first briefs of `briefs` that fit in BRIEF_PAGE_BYTES (always at least one, so pages advance). */
 function withinPageBytes(briefs: ThumbnailBrief[]): ThumbnailBrief[] {
   let bytes = 0;
@@ -57,15 +50,7 @@ export function createBatchRecordActivities({ store }: { store: BlobStore }) {
   let parsed: { sha256: string; briefs: ThumbnailBrief[] } | undefined;
   const briefsOf = async (manifest: BlobRef): Promise<ThumbnailBrief[]> => {
     if (parsed?.sha256 !== manifest.sha256) {
-      let bytes: Buffer;
-      try {
-        bytes = await store.get(manifest);
-      } catch (err) {
-        // Not a hiccup to wait out: this worker looks in another store than the CLI wrote to.
-        if (err instanceof BlobNotFoundError) throw failure('BlobNotFoundError', `the batch manifest: ${err.message}`);
-        throw err;
-      }
-      parsed = { sha256: manifest.sha256, briefs: parseBriefs(bytes.toString('utf8')) };
+      parsed = { sha256: manifest.sha256, briefs: await readStoredManifest(store, manifest) };
     }
     return parsed.briefs;
   };

@@ -27,7 +27,8 @@ import { toRequestBody } from '../shared/generation-request.js';
 import { PRICE_CARD, expectedCostMicros } from '../shared/price-card.js';
 import { DEFAULT_RETRY_DELAYS, retryDelayMs, type RetryDelays } from '../shared/retry.js';
 import { candidateKey } from './candidate-key.js';
-import type { GeneratedImage, SegmindClient } from './segmind/client.js';
+import type { SegmindClient } from './segmind/client.js';
+import type { GeneratedImage } from './segmind/image-body.js';
 import { SegmindError } from './segmind/errors.js';
 
 /** The provider calls the activities need; the real one is SegmindClient. */

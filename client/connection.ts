@@ -15,7 +15,7 @@ export interface Connected {
  * workers' keys: what the CLI sends must be readable by them, and what they record by it). An unreachable
  * server is exit code 3, a bad key setting exit code 2.
  */
-export async function connectTemporal(): Promise<Connected> {
+async function connectTemporal(): Promise<Connected> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   const dataConverter = withPayloadKeys(() => payloadDataConverter(process.env));
   const address = connectionOptions.address ?? 'localhost:7233';
@@ -35,6 +35,16 @@ export async function connectTemporal(): Promise<Connected> {
     address,
     close: () => connection.close(),
   };
+}
+
+/** Runs `fn` on a fresh connection and closes it after, whatever `fn` does: every command that talks to Temporal. */
+export async function withTemporal<T>(fn: (temporal: Connected) => Promise<T>): Promise<T> {
+  const temporal = await connectTemporal();
+  try {
+    return await fn(temporal);
+  } finally {
+    await temporal.close();
+  }
 }
 
 /** Reads the payload keys; a bad THUMBGATE_PAYLOAD_KEYS / _KEY_ID setting is a usage error (exit code 2). */

@@ -1,43 +1,22 @@
 /**
  * `thumbgate result BATCH --thumbnail ID`: why a thumbnail's winner won, read from its thumbnail
  * workflows' results on the Temporal server (so it works wherever the CLI runs, without the output
- * folder). The winner, its explanation and the score points come from the output writer's own
- * functions (activities/outputs/thumbnail-outcome.ts), as in results.jsonl and the contact sheet.
+ * folder). The winner, its explanation and the score points come from shared/decision/winner.ts, the same
+ * functions the output writer uses for results.jsonl and the contact sheet.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Phase } from '../shared/generation.js';
-import { isSameCandidate } from '../activities/outputs/results-line.js';
-import { chooseWinner, componentPoints, derivedDecision, views } from '../activities/outputs/thumbnail-outcome.js';
-import { candidateLabel, describeTextCheck } from '../shared/score-explanation.js';
-import { RANDOM_WEIGHTS_NOTICE, type TextCheck } from '../shared/scoring.js';
+import { candidateLabel, describeTextCheck } from '../shared/decision/score-explanation.js';
+import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { explanationOf, type ThumbnailExplanation } from '../shared/decision/winner.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
 import type { Connected } from './connection.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { describeFailure } from './failure-cause.js';
 import { table } from './output.js';
 
-export interface ThumbnailExplanation {
-  batchId: string;
-  thumbnailId: string;
-  winner: { phase: Phase; candidateIndex: number; score: number } | null;
-  /** Why the winner won, or why there is none. */
-  why: string;
-  candidates: {
-    phase: Phase;
-    candidateIndex: number;
-    winner: boolean;
-    score: number | null;
-    aesthetic: number | null;
-    aestheticRating: number | null;
-    alignment: number | null;
-    technical: number | null;
-    text: TextCheck | null;
-    /** Each component's share of the score. */
-    points: Record<string, number>;
-  }[];
-  randomWeights: boolean;
-}
+export type { ThumbnailExplanation } from '../shared/decision/winner.js';
 
 /** The thumbnail workflow's result for one phase; undefined when that phase never ran. */
 async function phaseResult(
@@ -79,46 +58,6 @@ export async function explainThumbnail(
     );
   }
   return explanationOf(batchId, thumbnailId, draft, reroll);
-}
-
-/** The explanation of a thumbnail from its workflows' results (the re-roll's, when it ran). */
-export function explanationOf(
-  batchId: string,
-  thumbnailId: string,
-  draft: ThumbnailWorkflowResult,
-  reroll: ThumbnailWorkflowResult | undefined
-): ThumbnailExplanation {
-  // The output writer's own rules: the batch's re-roll rule, then its choice of winner.
-  const decision = derivedDecision(thumbnailId, draft, reroll);
-  const candidates = [...views(draft, 'draft'), ...views(reroll, 'reroll')];
-  const choice = chooseWinner(draft, reroll, decision, candidates);
-  const rows = candidates.map((view) => {
-    const c = view.candidate;
-    const d = c.scoreDetail;
-    return {
-      phase: view.phase,
-      candidateIndex: c.candidateIndex,
-      winner: isSameCandidate(choice?.winner, view),
-      score: Number.isNaN(c.score) ? null : c.score,
-      aesthetic: d?.aesthetic ?? null,
-      aestheticRating: d?.aestheticRating ?? null,
-      alignment: d?.alignment.normalized ?? null,
-      technical: d?.technical.score ?? null,
-      text: d?.text ?? null,
-      points: componentPoints(view),
-    };
-  });
-  const winner = choice?.winner;
-  return {
-    batchId,
-    thumbnailId,
-    winner: winner
-      ? { phase: winner.phase, candidateIndex: winner.candidate.candidateIndex, score: winner.candidate.score }
-      : null,
-    why: choice?.why ?? (draft.ok ? 'no candidate could be generated' : draft.reason),
-    candidates: rows,
-    randomWeights: [draft, reroll].some((r) => r?.scorer?.randomWeights === true),
-  };
 }
 
 const fixed = (v: number | null, digits = 3): string => (v === null ? '—' : v.toFixed(digits));

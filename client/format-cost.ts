@@ -1,5 +1,6 @@
 import type { BatchCost, BatchResult } from '../shared/batch-workflow.js';
-import { FLUX_MODELS, formatUsd } from '../shared/price-card.js';
+import { formatUsd } from '../shared/money.js';
+import { FLUX_MODELS } from '../shared/price-card.js';
 import { withFix } from '../shared/failures.js';
 import { table } from './output.js';
 

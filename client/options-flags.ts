@@ -1,21 +1,54 @@
-import type { ParseArgsConfig } from 'node:util';
-import { resolveBatchOptions, validateBatchOptions, type BatchOptions } from '../shared/batch-options.js';
-import type { FluxModel } from '../shared/price-card.js';
+import {
+  CANDIDATES_RANGE,
+  DEFAULT_BATCH_OPTIONS as D,
+  MAX_IN_FLIGHT_RANGE,
+  resolveBatchOptions,
+  validateBatchOptions,
+  type BatchOptions,
+} from '../shared/batch-options.js';
+import { FLUX_MODELS, type FluxModel } from '../shared/price-card.js';
 import { invalidParameter } from '../shared/validation.js';
+import type { Flags } from './command-spec.js';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** Flags shared by `start` and `estimate` that set batch options. */
+const models = FLUX_MODELS.join(', ');
+
+/** Flags shared by `start`, `estimate` and `schedule create` that set batch options (defaults: the seed's). */
 export const batchOptionFlags = {
-  candidates: { type: 'string' },
-  'draft-model': { type: 'string' },
-  'draft-steps': { type: 'string' },
-  'reroll-model': { type: 'string' },
-  'reroll-fraction': { type: 'string' },
-  'max-in-flight': { type: 'string' },
-  size: { type: 'string' },
-  'max-consecutive-unusable': { type: 'string' },
-  'max-unusable-share': { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+  candidates: {
+    type: 'string',
+    arg: 'N',
+    description: `drafts per brief, ${CANDIDATES_RANGE.min}-${CANDIDATES_RANGE.max}; the best CLIP score is kept (default ${D.candidates})`,
+  },
+  'draft-model': { type: 'string', arg: 'M', description: `model for drafts: ${models} (default ${D.draftModel})` },
+  'draft-steps': { type: 'string', arg: 'N', description: `inference steps of a draft (default ${D.draftSteps})` },
+  'reroll-model': { type: 'string', arg: 'M', description: `model for re-rolls (default ${D.rerollModel})` },
+  'reroll-fraction': {
+    type: 'string',
+    arg: 'F',
+    description: `share of the batch, lowest scores first, re-rolled, 0-1 (default ${D.rerollFraction})`,
+  },
+  'max-in-flight': {
+    type: 'string',
+    arg: 'N',
+    description: `thumbnails in flight at once, ${MAX_IN_FLIGHT_RANGE.min}-${MAX_IN_FLIGHT_RANGE.max} (default ${D.maxInFlight})`,
+  },
+  size: {
+    type: 'string',
+    arg: 'WxH',
+    description: `size of briefs that give none (default ${D.size.width}x${D.size.height})`,
+  },
+  'max-consecutive-unusable': {
+    type: 'string',
+    arg: 'N',
+    description: `stop after this many paid-but-unusable calls in a row (default ${D.maxConsecutiveUnusable})`,
+  },
+  'max-unusable-share': {
+    type: 'string',
+    arg: 'F',
+    description: `stop once unusable spend passes this share of spend (default ${D.maxUnusableShare})`,
+  },
+} as const satisfies Flags;
 
 type Values = Partial<Record<keyof typeof batchOptionFlags, string>>;
 

@@ -4,21 +4,27 @@
  * batch's identity: the same manifest and options under a new limit is the same batch.
  */
 import { readFile } from 'node:fs/promises';
-import type { ParseArgsConfig } from 'node:util';
 import { MAX_BUDGET_GROUPS, budgetProblems, groupMap, type BatchBudget } from '../shared/budget.js';
 import { notifyUrlProblem } from '../shared/notification.js';
 import { usdToMicros } from '../shared/price-card.js';
 import { invalidParameter } from '../shared/validation.js';
+import type { Flags } from './command-spec.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export const runFlags = {
-  'max-usd': { type: 'string' },
-  'budget-key': { type: 'string' },
-  'budget-file': { type: 'string' },
-  'notify-url': { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-export const runFlagsUsage = '[--max-usd USD] [--budget-key KEY --budget-file FILE.json] [--notify-url URL]';
+  'max-usd': { type: 'string', arg: 'USD', description: 'spending limit of the batch in US dollars' },
+  'budget-key': {
+    type: 'string',
+    arg: 'KEY',
+    description: 'manifest metadata field whose values get their own limits (with --budget-file)',
+  },
+  'budget-file': {
+    type: 'string',
+    arg: 'FILE.json',
+    description: 'dollars per value of --budget-key, e.g. {"channel-a": 20, "*": 5}',
+  },
+  'notify-url': { type: 'string', arg: 'URL', description: 'POST a signed summary here when the batch ends' },
+} as const satisfies Flags;
 
 type Values = Partial<Record<keyof typeof runFlags, string>>;
 

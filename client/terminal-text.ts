@@ -3,8 +3,10 @@
  * a provider (an HTTP body, a request id), and a terminal obeys what it is sent: an ANSI escape
  * sequence can recolour, move the cursor, retitle the window or hide a line, a bare CR overwrites
  * what was printed. Every print path (`Output.result`'s text, `note`, `error`, the progress line) goes
- * through {@link forTerminal}; `--json` output through {@link jsonForTerminal}.
+ * through {@link forTerminal}; `--json` output through {@link jsonForTerminal}. The characters are
+ * shared/unsafe-characters.ts's table.
  */
+import { ALL_UNSAFE_RANGES, LF, TAB, unsafeCharacterClass } from '../shared/unsafe-characters.js';
 
 // CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC strings (… BEL or ESC \), and two-byte escapes; the
 // 8-bit C1 forms (U+009B CSI, U+009D OSC …) too.
@@ -14,8 +16,7 @@ const ANSI_SEQUENCE =
 
 // Every other C0 control but tab and newline, DEL, the C1 controls, and the bidirectional overrides
 // that can make a terminal show text in another order than it is ("Trojan Source").
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = new RegExp(`[${unsafeCharacterClass(ALL_UNSAFE_RANGES, [TAB, LF])}]`, 'g');
 
 /** `text` with escape sequences removed and any other control character shown as `\xNN` / `\uNNNN`. */
 export function forTerminal(text: string): string {
@@ -27,7 +28,7 @@ export function forTerminal(text: string): string {
 
 // What JSON.stringify leaves raw that a terminal still obeys: DEL, the C1 controls (U+009B starts an
 // escape sequence on many terminals) and the bidirectional overrides.
-const JSON_RAW_CONTROL = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const JSON_RAW_CONTROL = new RegExp(`[${unsafeCharacterClass(['del', 'c1', 'bidiEmbeddings', 'bidiIsolates'])}]`, 'g');
 
 /**
  * `value` as indented JSON safe to print on a terminal: the same JSON, with the controls JSON leaves

@@ -29,7 +29,7 @@ import { createEmulator, DEFAULT_EMULATOR_API_KEY, type Emulator } from '../emul
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { formatUsd } from '../shared/price-card.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
-import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
+import { taskQueueFromEnv } from '../shared/task-queues.js';
 import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
 import { ConfigError, hostListSetting } from '../worker/config.js';
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const dispatcher = createSegmindDispatcher(32);
   const store = new LocalBlobStore(defaultStoreDir());
-  const taskQueue = process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
+  const taskQueue = taskQueueFromEnv(process.env);
   const ocr = createOcrPool();
   const receiver = notifyKeys ? undefined : await startDemoReceiver((l) => console.log(l));
   const notifyUrl = settings.notifyUrl ?? receiver!.url;

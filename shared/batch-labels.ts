@@ -7,7 +7,7 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BatchOptions } from './batch-options.js';
 import type { BatchBudget } from './budget.js';
-import { formatUsd } from './price-card.js';
+import { formatUsd } from './money.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from './search-attributes.js';
 
 export interface BatchStartLabels {

@@ -1,10 +1,15 @@
 /** Input, state, result and messages of the batch workflow. Sandbox-safe. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { BatchOptions } from './batch-options.js';
+import { validateBatchOptions, type BatchOptions } from './batch-options.js';
 import type { BlobRef } from './blob-ref.js';
-import type { BatchBudget } from './budget.js';
+import { budgetProblems, type BatchBudget } from './budget.js';
+import { failure } from './failures.js';
+import type { Phase } from './generation.js';
 import type { LedgerTotals } from './ledger.js';
-import type { NotificationOutcome } from './notification.js';
+import { notifyUrlProblem, type NotificationOutcome } from './notification.js';
+import { reservedBatchIdProblem } from './schedule.js';
+import { isSafeId, SAFE_ID_RULE } from './thumbnail-brief.js';
+import { integerProblem, invalidParameter } from './validation.js';
 
 /** Larger manifests are split: carried state and the result stay far below Temporal's 2 MB payloads. */
 export const MAX_BATCH_THUMBNAILS = 20_000;
@@ -31,8 +36,37 @@ export interface BatchWorkflowInput {
   carry?: BatchCarry;
 }
 
-export type BatchStage =
-  'drafting' | 'rerolling' | 'writing-outputs' | 'done' | 'budget-stopped' | 'failed' | 'cancelled';
+/**
+ * Bad input fails the workflow before anything is paid for, naming the field (any client can start it).
+ * `parentWorkflowId` is the run that started this batch as its child, if one did: a batch id of the
+ * scheduled form is only accepted from that schedule's own firing. A continued run was checked as the
+ * first one.
+ */
+export function validateBatchInput(input: BatchWorkflowInput, parentWorkflowId?: string): void {
+  const problems = [
+    isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
+    input.carry === undefined && isSafeId(input.batchId)
+      ? reservedBatchIdProblem('batchId', input.batchId, parentWorkflowId)
+      : undefined,
+    integerProblem('thumbnails', input.thumbnails, {
+      min: 1,
+      max: MAX_BATCH_THUMBNAILS,
+      note: 'split larger manifests',
+    }),
+    ...validateBatchOptions(input.options).map((p) => `options.${p.field}: ${p.message}`),
+    input.thumbnailsPerRun === undefined
+      ? undefined
+      : integerProblem('thumbnailsPerRun', input.thumbnailsPerRun, { min: 1 }),
+    ...budgetProblems(input.budget),
+    input.notifyUrl === undefined ? undefined : notifyUrlProblem('notifyUrl', input.notifyUrl),
+  ].filter((p) => p !== undefined);
+  if (problems.length > 0) throw failure('InvalidBatchInput', problems.join('; '));
+}
+
+/** The batch's two working phases: each thumbnail of `drafting` runs in phase `draft`, of `rerolling` in `reroll`. */
+export type BatchPhase = 'drafting' | 'rerolling';
+
+export type BatchStage = BatchPhase | 'writing-outputs' | 'done' | 'budget-stopped' | 'failed' | 'cancelled';
 
 /** A thumbnail's best draft score, kept only for the lowest-scoring candidates for re-roll. */
 export interface ScoredThumbnail {
@@ -44,13 +78,13 @@ export interface RerollDecision {
   id: string;
   draftScore: number;
   rerollScore?: number;
-  winner: 'draft' | 'reroll';
+  winner: Phase;
   reason: string;
 }
 
 export interface FailedThumbnail {
   id: string;
-  phase: 'draft' | 'reroll';
+  phase: Phase;
   /** Failure type (shared/failures.ts): what the CLI looks the fix up by. */
   type: string;
   reason: string;
@@ -58,7 +92,7 @@ export interface FailedThumbnail {
 
 /** Compact state carried from run to run: counts, totals and bounded lists only. */
 export interface BatchCarry {
-  phase: 'drafting' | 'rerolling';
+  phase: BatchPhase;
   /** Drafting: position in the manifest of the next brief to draft. */
   nextBrief: number;
   /** Re-rolling: position in `rerollQueue` of the next thumbnail to re-roll. */
@@ -138,7 +172,7 @@ export interface BatchCost {
   /** The ledger against the provider's own balance, once the batch has finished. */
   reconciled?: Reconciliation;
   /** Per-thumbnail cost of thumbnails finished in the current run (earlier ones are in the outputs). */
-  recentThumbnails: { id: string; phase: 'draft' | 'reroll'; calls: number; costMicros: number }[];
+  recentThumbnails: { id: string; phase: Phase; calls: number; costMicros: number }[];
 }
 
 export interface BatchResult {
@@ -163,18 +197,19 @@ export interface BatchResult {
 }
 
 export interface SetBudgetInput {
-  /** The new batch limit in US dollars. */
-  maxUsd: number;
+  /** The new batch limit in micro-dollars (shared/money.ts). */
+  maxMicros: number;
 }
 
+/** The batch's limit after a `setBudget` update, in micro-dollars. */
 export interface BudgetAnswer {
-  maxUsd: number;
+  maxMicros: number;
   /** Booked spend. */
-  spentUsd: number;
+  spentMicros: number;
   /** Reserved at price card for thumbnails under way. */
-  inFlightUsd: number;
-  /** What may still be committed: maxUsd − spent − in flight. */
-  headroomUsd: number;
+  inFlightMicros: number;
+  /** What may still be committed: maxMicros − spent − in flight. */
+  headroomMicros: number;
 }
 
 export const progressQuery = defineQuery<BatchProgress>('progress');

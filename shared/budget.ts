@@ -39,7 +39,8 @@ export function callReservationMicros(model: FluxModel, steps?: number): number 
   return expectedCostMicros(model, PRICE_CARD[model].steps ? steps : undefined);
 }
 
-function amountProblem(field: string, value: unknown): string | undefined {
+/** Why `value` is not a limit a batch or group may have, or undefined. */
+export function budgetAmountProblem(field: string, value: unknown): string | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_BUDGET_MICROS
     ? undefined
     : invalidParameter(field, 'a whole number of micro-dollars above 0 and at most $1,000,000', value);
@@ -49,7 +50,7 @@ export function budgetProblems(budget: BatchBudget | undefined): string[] {
   if (budget === undefined) return [];
   if (typeof budget !== 'object' || budget === null) return ['budget must be an object'];
   const problems: (string | undefined)[] = [];
-  if (budget.maxMicros !== undefined) problems.push(amountProblem('budget.maxMicros', budget.maxMicros));
+  if (budget.maxMicros !== undefined) problems.push(budgetAmountProblem('budget.maxMicros', budget.maxMicros));
   if ((budget.key === undefined) !== (budget.perKey === undefined)) {
     problems.push('budget.key and budget.perKey go together: give both or neither');
   }
@@ -62,7 +63,7 @@ export function budgetProblems(budget: BatchBudget | undefined): string[] {
       problems.push(`budget.perKey must list 1–${MAX_BUDGET_GROUPS} groups`);
     }
     for (const [group, micros] of entries)
-      problems.push(amountProblem(`budget.perKey[${JSON.stringify(group)}]`, micros));
+      problems.push(budgetAmountProblem(`budget.perKey[${JSON.stringify(group)}]`, micros));
   }
   return problems.filter((p) => p !== undefined);
 }

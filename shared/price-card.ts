@@ -3,14 +3,14 @@
  * request parameters. Pure and sandbox-safe: workflows, activities, the emulator and the CLI
  * all read the same table.
  *
- * Money is carried as integer micro-dollars (1 USD = 1,000,000) so that sums over thousands of
- * calls are exact; convert to USD only for display.
+ * Money is carried as integer micro-dollars (shared/money.ts); dollars appear only at the edges.
  */
+
+// The money helpers live in shared/money.ts; re-exported for the modules that still import them from here.
+export { MICROS_PER_USD, formatUsd, microsToUsd, microsToUsdExact, usdExactToMicros, usdToMicros } from './money.js';
 
 export const FLUX_MODELS = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra'] as const;
 export type FluxModel = (typeof FLUX_MODELS)[number];
-
-export const MICROS_PER_USD = 1_000_000;
 
 export type Pricing =
   | {
@@ -155,38 +155,6 @@ export function expectedGpuSeconds(model: FluxModel, steps?: number): number | u
 /** Expected cost of one image at a step count (per-second models) or the flat fee. */
 export function expectedCostMicros(model: FluxModel, steps?: number): number {
   return callCostMicros(model, expectedGpuSeconds(model, steps));
-}
-
-export function microsToUsd(micros: number): number {
-  return micros / MICROS_PER_USD;
-}
-
-export function usdToMicros(usd: number): number {
-  return Math.round(usd * MICROS_PER_USD);
-}
-
-/**
- * Exact 6-decimal USD (`0.007920`) from integer micro-dollars, with integer arithmetic, so a column
- * of these strings (a ledger, the `x-cost` header) sums and parses back to the same micro-dollars.
- */
-export function microsToUsdExact(micros: number): string {
-  if (!Number.isSafeInteger(micros)) throw new RangeError(`micro-dollars must be a safe integer, got ${micros}`);
-  const sign = micros < 0 ? '-' : '';
-  const abs = Math.abs(micros);
-  return `${sign}${Math.floor(abs / 1_000_000)}.${String(abs % 1_000_000).padStart(6, '0')}`;
-}
-
-/** Inverse of {@link microsToUsdExact}. */
-export function usdExactToMicros(text: string): number {
-  const match = /^(-?)(\d+)\.(\d{6})$/.exec(text);
-  if (!match) throw new RangeError(`not a 6-decimal USD amount: ${JSON.stringify(text)}`);
-  const micros = Number(match[2]) * 1_000_000 + Number(match[3]);
-  return match[1] === '-' ? -micros : micros;
-}
-
-/** `$0.0079` style with enough digits for sub-cent prices. */
-export function formatUsd(micros: number, digits = 4): string {
-  return `$${microsToUsd(micros).toFixed(digits)}`;
 }
 
 /** Output size of an aspect-ratio model: about `megapixels` MP, both sides multiples of 16. */

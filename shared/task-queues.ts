@@ -3,6 +3,11 @@
 /** Workflows and the I/O-bound provider calls (generation). */
 export const GENERATION_TASK_QUEUE = 'thumbgate-generation';
 
+/** The generation queue of THUMBGATE_TASK_QUEUE, else the default: workers and clients read it alike. */
+export function taskQueueFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  return env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE;
+}
+
 /**
  * CPU-bound CLIP scoring runs on its own queue so its workers get concurrency suited to CPU
  * work. Derived from the generation queue, so isolated deployments (and tests) that pick

@@ -16,6 +16,8 @@ import { costQuery } from '../shared/batch-workflow.js';
 import { stageKey } from '../shared/search-attributes.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
+import { eventually } from './helpers/eventually.js';
+import { rejection, workflowFailure } from './helpers/rejection.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 
 const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 4, rerollFraction: 0.25 });
@@ -27,13 +29,6 @@ function briefs(n: number, prefix: string, subject = 'a bold subject on a bright
     width: 448,
     height: 256,
   }));
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (err: unknown) => err
-  );
 }
 
 describe('a store outage longer than a few retries', () => {
@@ -80,11 +75,9 @@ describe('a store outage longer than a few retries', () => {
       }),
       taskQueue: p.taskQueue,
     });
-    const failure = await failureOf(started.handle.result());
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = (failure as WorkflowFailedError).cause;
+    const cause = await workflowFailure(started.handle);
     expect(cause).toMatchObject({ type: 'ResultNotStored' });
-    expect(cause?.message).toMatch(/broken-2: the draft result could not be stored.*THUMBGATE_STORE_DIR/);
+    expect(cause.message).toMatch(/broken-2: the draft result could not be stored.*THUMBGATE_STORE_DIR/);
     const cost = await started.handle.query(costQuery);
     // The paid call of the unsaved thumbnail is still booked; it is not a usable thumbnail.
     expect(cost.totals.costMicros).toBe(p.emulator.totalBilledMicros());
@@ -129,9 +122,9 @@ describe('edge faults (real server, emulator, tiny CLIP)', () => {
       taskQueue: p.taskQueue,
     });
     // Wait until thumbnails are in flight and the provider has accepted (and charged) jobs.
-    while (p.emulator.billing().length < 6) await new Promise((r) => setTimeout(r, 50));
+    await eventually('six calls charged by the provider', () => p.emulator.billing().length >= 6);
     await started.handle.cancel();
-    expect(await failureOf(started.handle.result())).toBeInstanceOf(WorkflowFailedError);
+    await rejection(started.handle.result(), WorkflowFailedError);
 
     const cost = await started.handle.query(costQuery);
     const billed = p.emulator.billing();
@@ -157,9 +150,12 @@ describe('edge faults (real server, emulator, tiny CLIP)', () => {
       namespace: p.env.client.options.namespace,
       workflowExecution: { workflowId: batchId },
     });
-    while (!((await failureOf(first.handle.describe())) instanceof WorkflowNotFoundError)) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('the deleted batch to be gone', () =>
+      first.handle.describe().then(
+        () => false,
+        (err: unknown) => err instanceof WorkflowNotFoundError
+      )
+    );
 
     const billedBefore = p.emulator.totalBilledMicros();
     const second = await startBatch({ ...base, briefs: briefs(4, 'same', 'a blue submarine') });
@@ -181,10 +177,9 @@ describe('edge faults (real server, emulator, tiny CLIP)', () => {
         options,
         taskQueue: p.taskQueue,
       });
-      const err = await failureOf(waitForBatch(started.handle, null, 200));
-      expect(err).toBeInstanceOf(CliError);
-      expect((err as CliError).message).toMatch(/is not in the store.*same THUMBGATE_STORE_DIR/s);
-      expect((err as CliError).message).not.toMatch(/Activity task failed/);
+      const err = await rejection(waitForBatch(started.handle, null, 200), CliError);
+      expect(err.message).toMatch(/is not in the store.*same THUMBGATE_STORE_DIR/s);
+      expect(err.message).not.toMatch(/Activity task failed/);
       expect(p.emulator.billing()).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -206,11 +201,9 @@ describe('edge faults (real server, emulator, tiny CLIP)', () => {
         },
       ],
     });
-    const failure = await failureOf(handle.result());
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = (failure as WorkflowFailedError).cause;
+    const cause = await workflowFailure(handle);
     expect(cause).toMatchObject({ type: 'InvalidThumbnailInput', nonRetryable: true });
-    expect(cause?.message).toMatch(/candidates must be an integer from 1 to 8/);
+    expect(cause.message).toMatch(/candidates must be an integer from 1 to 8/);
     expect(p.emulator.billing()).toEqual([]);
   });
 });

@@ -4,10 +4,13 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { resolveBatchOptions } from '../shared/batch-options.js';
-import type { BatchWorkflowInput } from '../shared/batch-workflow.js';
+import { validateBatchInput, type BatchWorkflowInput } from '../shared/batch-workflow.js';
+import type { Phase } from '../shared/generation.js';
 import { emptyTotals } from '../shared/ledger.js';
 import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
-import { BatchState, validateBatchInput } from '../workflows/batch-state.js';
+import { BatchState, insertLowest } from '../workflows/batch-state.js';
+import { batchCost, batchProgress, batchResult } from '../workflows/batch-views.js';
+import { scoredResult } from '../bench/scored-result.js';
 
 function input(thumbnails: number, overrides: Partial<BatchWorkflowInput> = {}): BatchWorkflowInput {
   return {
@@ -19,51 +22,9 @@ function input(thumbnails: number, overrides: Partial<BatchWorkflowInput> = {}):
   };
 }
 
-let calls = 0;
-function scored(id: string, score: number, phase: 'draft' | 'reroll' = 'draft'): ThumbnailWorkflowResult {
-  const totals = emptyTotals();
-  totals.calls = 1;
-  totals.costMicros = 8_000;
-  totals.byPhase[phase] = { calls: 1, costMicros: 8_000 };
-  calls += 1;
-  return {
-    ok: true,
-    best: 0,
-    batchId: 'unit',
-    manifestSha256: 'a'.repeat(64),
-    thumbnailId: id,
-    phase,
-    candidates: [
-      {
-        batchId: 'unit',
-        thumbnailId: id,
-        phase,
-        candidateIndex: 0,
-        candidateKey: `k${calls}`,
-        image: { sha256: 'b'.repeat(64), bytes: 1, contentType: 'image/jpeg' },
-        width: 1,
-        height: 1,
-        model: 'flux-schnell',
-        seed: 1,
-        billed: {
-          requestId: `r${calls}`,
-          model: 'flux-schnell',
-          pricingMode: 'gpu-second',
-          costMicros: 8_000,
-          basis: 'provider',
-        },
-        attempt: 1,
-        reused: false,
-        score,
-      },
-    ],
-    failures: [],
-    ledger: [],
-    totals,
-  };
-}
+const scored = scoredResult;
 
-function failed(id: string, type: string, phase: 'draft' | 'reroll' = 'draft'): ThumbnailWorkflowResult {
+function failed(id: string, type: string, phase: Phase = 'draft'): ThumbnailWorkflowResult {
   return {
     ok: false,
     type,
@@ -111,6 +72,25 @@ describe('the bottom tenth', () => {
     expect(bottomOf({ ...scores, z: Number.NaN }, 0.3)).toEqual(['z', 'e']);
   });
 
+  test('the bottom list kept by insertion is the append-and-sort list, ties by id and NaN lowest', () => {
+    // Deterministic pseudo-random scores with many ties and some NaN, in a scrambled finishing order.
+    let seed = 7;
+    const next = (): number => (seed = (seed * 48_271) % 2_147_483_647);
+    const items = Array.from({ length: 3_000 }, (_, i) => {
+      const r = next() % 50;
+      return { id: `t${String(next() % 100_000).padStart(5, '0')}-${i}`, score: r === 0 ? Number.NaN : r / 10 };
+    });
+    for (const limit of [0, 1, 7, 300, 5_000]) {
+      const kept: typeof items = [];
+      for (const item of items) insertLowest(kept, item, limit);
+      const key = (x: number): number => (Number.isNaN(x) ? -Infinity : x);
+      const expected = [...items]
+        .sort((a, b) => key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, Math.max(0, limit));
+      expect(kept).toEqual(expected);
+    }
+  });
+
   test('counts only thumbnails that have a draft: failed drafts are neither re-rolled nor counted', () => {
     const state = new BatchState(input(10));
     const work = state.work();
@@ -119,7 +99,12 @@ describe('the bottom tenth', () => {
     state.completeWork(work);
     const next = state.work();
     expect(next.phase === 'rerolling' && next.queue).toEqual([{ id: 't0', score: 0 }]);
-    expect(state.progress(0)).toMatchObject({ drafted: 9, failed: 1, rerollTarget: 1, stage: 'rerolling' });
+    expect(batchProgress(state.view(), 0)).toMatchObject({
+      drafted: 9,
+      failed: 1,
+      rerollTarget: 1,
+      stage: 'rerolling',
+    });
   });
 });
 
@@ -136,7 +121,7 @@ describe('runs and carried state', () => {
     expect(next.carry).toMatchObject({ nextBrief: 2, drafted: 2, runs: 2, phase: 'drafting' });
     const second = new BatchState(next);
     expect(second.work()).toEqual({ phase: 'drafting', from: 2, to: 4 });
-    expect(second.cost().totals.costMicros).toBe(16_000);
+    expect(batchCost(second.view()).totals.costMicros).toBe(16_000);
   });
 
   test('re-rolls are split into runs too and decide draft against re-roll', () => {
@@ -149,7 +134,7 @@ describe('runs and carried state', () => {
     state.record(scored('t0', 0.9, 'reroll'), 0.1);
     state.record(failed('t1', 'ProviderInvalidRequest', 'reroll'), 0.11);
     expect(state.completeWork(rerolling)).toBe(false);
-    const result = state.result('/out');
+    const result = batchResult(state.view(), '/out');
     expect(result.rerolls.map((r) => [r.id, r.winner])).toEqual([
       ['t0', 'reroll'],
       ['t1', 'draft'],
@@ -170,12 +155,12 @@ describe('failures that stop the batch', () => {
     expect(stop).toBeInstanceOf(ApplicationFailure);
     expect(stop).toMatchObject({ type: 'ProviderKeyRejected', nonRetryable: true });
     expect(stop!.message).toMatch(/^batch stopped: b: .*SEGMIND_API_KEY.*same id/);
-    expect(state.progress(0).stage).toBe('failed');
+    expect(batchProgress(state.view(), 0).stage).toBe('failed');
     // The first stop is the one reported; the stage stays failed.
     state.record(failed('c', 'ProviderOutOfCredits'));
     state.setStage('writing-outputs');
     expect(state.stopped).toBe(stop);
-    expect(state.progress(0).stage).toBe('failed');
+    expect(batchProgress(state.view(), 0).stage).toBe('failed');
   });
 
   test('a candidate failure that stops the batch counts even when the thumbnail itself succeeded', () => {
@@ -184,13 +169,13 @@ describe('failures that stop the batch', () => {
     result.failures.push({ candidateIndex: 1, type: 'ProviderOutOfCredits', message: '406', attempts: 1 });
     state.record(result);
     expect(state.stopped?.type).toBe('ProviderOutOfCredits');
-    expect(state.progress(0).drafted).toBe(1);
+    expect(batchProgress(state.view(), 0).drafted).toBe(1);
   });
 
   test('a child workflow that failed as a workflow is booked like any failed result', () => {
     const state = new BatchState(input(1));
     state.childFailed('a', 'draft', 'InvalidBatchInput', 'candidates: must be 1 to 8');
-    expect(state.result('').failed).toEqual([
+    expect(batchResult(state.view(), '').failed).toEqual([
       { id: 'a', phase: 'draft', type: 'InvalidBatchInput', reason: 'candidates: must be 1 to 8' },
     ]);
   });
@@ -288,7 +273,7 @@ describe('carried state is bounded by bytes', () => {
     }
     const bytes = Buffer.byteLength(JSON.stringify(state.nextRun()));
     expect(bytes).toBeLessThan(1_000_000);
-    expect(state.result('').failed[0]!.reason.length).toBeLessThanOrEqual(500);
+    expect(batchResult(state.view(), '').failed[0]!.reason.length).toBeLessThanOrEqual(500);
   });
 });
 
@@ -298,50 +283,60 @@ describe('budget', () => {
 
   test('thumbnails reserve their calls; over the limit waits while others hold part of it, then stops', () => {
     const s = new BatchState(input(10, { budget: { maxMicros: 3 * RESERVED - 1 } }));
-    expect(s.admit('t1', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
-    expect(s.admit('t2', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
-    const third = s.admit('t3', 'draft', undefined);
+    expect(s.budget.admit('t1', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.budget.admit('t2', 'draft', undefined)).toEqual({ ok: true, allowanceMicros: RESERVED });
+    const third = s.budget.admit('t3', 'draft', undefined);
     expect(third).toMatchObject({ ok: false, scope: 'batch', waitable: true });
-    expect(s.progress(2)).toMatchObject({ budgetMicros: 3 * RESERVED - 1, committedMicros: 2 * RESERVED });
+    expect(batchProgress(s.view(), 2)).toMatchObject({ budgetMicros: 3 * RESERVED - 1, committedMicros: 2 * RESERVED });
     // t1 booked 8,000 µ$, far less than it reserved: now a third fits.
     s.record(scored('t1', 0.5));
-    expect(s.progress(1).committedMicros).toBe(8_000 + RESERVED);
-    expect(s.admit('t3', 'draft', undefined)).toMatchObject({ ok: true });
-    expect(s.admit('t4', 'draft', undefined)).toMatchObject({ ok: false, waitable: true });
+    expect(batchProgress(s.view(), 1).committedMicros).toBe(8_000 + RESERVED);
+    expect(s.budget.admit('t3', 'draft', undefined)).toMatchObject({ ok: true });
+    expect(s.budget.admit('t4', 'draft', undefined)).toMatchObject({ ok: false, waitable: true });
     s.record(scored('t2', 0.5));
     s.record(scored('t3', 0.5));
     // Nothing under way and 24,000 µ$ booked: t4 fits now.
-    expect(s.admit('t4', 'draft', undefined)).toMatchObject({ ok: true });
+    expect(s.budget.admit('t4', 'draft', undefined)).toMatchObject({ ok: true });
     s.record(scored('t4', 0.5));
-    expect(s.progress(0).committedMicros).toBe(32_000);
-    s.stopForBudget('the batch limit is reached');
-    expect(s.result('/out')).toMatchObject({ status: 'budget-stopped', budgetStop: 'the batch limit is reached' });
+    expect(batchProgress(s.view(), 0).committedMicros).toBe(32_000);
+    s.budget.stop('the batch limit is reached');
+    expect(batchResult(s.view(), '/out')).toMatchObject({
+      status: 'budget-stopped',
+      budgetStop: 'the batch limit is reached',
+    });
   });
 
   test('a batch without limits admits everything without an allowance', () => {
     const s = new BatchState(input(3));
-    expect(s.admit('t1', 'draft', { channel: 'x' })).toEqual({ ok: true });
-    expect(s.progress(1)).not.toHaveProperty('budgetMicros');
+    expect(s.budget.admit('t1', 'draft', { channel: 'x' })).toEqual({ ok: true });
+    expect(batchProgress(s.view(), 1)).not.toHaveProperty('budgetMicros');
   });
 
   test('group limits: a group over its limit is skipped, `*` covers unlisted groups, others run', () => {
     const budget = { key: 'channel', perKey: { cooking: RESERVED, '*': 2 * RESERVED } };
     const s = new BatchState(input(10, { budget }));
-    expect(s.admit('c1', 'draft', { channel: 'cooking' })).toMatchObject({ ok: true, allowanceMicros: RESERVED });
-    expect(s.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({ ok: false, scope: 'group', waitable: true });
+    expect(s.budget.admit('c1', 'draft', { channel: 'cooking' })).toMatchObject({
+      ok: true,
+      allowanceMicros: RESERVED,
+    });
+    expect(s.budget.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({
+      ok: false,
+      scope: 'group',
+      waitable: true,
+    });
     s.record(scored('c1', 0.4));
-    expect(s.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({
+    expect(s.budget.admit('c2', 'draft', { channel: 'cooking' })).toMatchObject({
       ok: false,
       scope: 'group',
       waitable: false,
     });
     s.skipForBudget('c2', 'draft', 'the channel "cooking" limit is reached');
-    expect(s.admit('t1', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
-    expect(s.admit('t2', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
-    expect(s.admit('t3', 'draft', { channel: 'travel' })).toMatchObject({ ok: false, scope: 'group' });
+    expect(s.budget.admit('t1', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
+    expect(s.budget.admit('t2', 'draft', { channel: 'travel' })).toMatchObject({ ok: true });
+    expect(s.budget.admit('t3', 'draft', { channel: 'travel' })).toMatchObject({ ok: false, scope: 'group' });
     // A brief without the key is bound by the batch limit only (none here).
-    expect(s.admit('n1', 'draft', undefined)).toEqual({ ok: true });
-    expect(s.result('/out').failed).toEqual([
+    expect(s.budget.admit('n1', 'draft', undefined)).toEqual({ ok: true });
+    expect(batchResult(s.view(), '/out').failed).toEqual([
       {
         id: 'c2',
         phase: 'draft',
@@ -358,17 +353,25 @@ describe('budget', () => {
 
   test('setBudget: refused below what is committed or once stopped; a raise answers with the headroom', () => {
     const s = new BatchState(input(10, { budget: { maxMicros: 100_000 } }));
-    s.admit('t1', 'draft', undefined);
-    expect(s.budgetUpdateProblem(0.01)).toMatch(
-      /below what is already committed: \$0\.0000 spent and \$0\.0396 under way/
+    s.budget.admit('t1', 'draft', undefined);
+    expect(s.budget.budgetUpdateProblem(10_000)).toMatch(
+      /^\$0\.0100 is below what is already committed: \$0\.0000 spent and \$0\.0396 under way/
     );
-    expect(s.budgetUpdateProblem(-1)).toMatch(/maxUsd must be a number of US dollars above 0/);
-    expect(s.budgetUpdateProblem('5')).toMatch(/got "5"/);
-    expect(s.budgetUpdateProblem(1)).toBeUndefined();
-    expect(s.setBudget(1)).toEqual({ maxUsd: 1, spentUsd: 0, inFlightUsd: 0.0396, headroomUsd: 0.9604 });
-    expect(s.progress(1).budgetMicros).toBe(1_000_000);
-    s.stopForBudget('limit');
-    expect(s.budgetUpdateProblem(2)).toMatch(/already stopped on its budget/);
+    // Micro-dollars on the wire: a float (dollars sent by mistake) is refused, naming the field.
+    expect(s.budget.budgetUpdateProblem(0.5)).toMatch(/^maxMicros must be a whole number of micro-dollars/);
+    expect(s.budget.budgetUpdateProblem(-1)).toMatch(/^maxMicros must be a whole number of micro-dollars above 0/);
+    expect(s.budget.budgetUpdateProblem('5')).toMatch(/got "5"/);
+    expect(s.budget.budgetUpdateProblem(1_000_000_000_001)).toMatch(/at most \$1,000,000/);
+    expect(s.budget.budgetUpdateProblem(1_000_000)).toBeUndefined();
+    expect(s.budget.setLimit(1_000_000)).toEqual({
+      maxMicros: 1_000_000,
+      spentMicros: 0,
+      inFlightMicros: 39_600,
+      headroomMicros: 960_400,
+    });
+    expect(batchProgress(s.view(), 1).budgetMicros).toBe(1_000_000);
+    s.budget.stop('limit');
+    expect(s.budget.budgetUpdateProblem(2_000_000)).toMatch(/already stopped on its budget/);
   });
 
   test('budgets and callback URLs are validated with the batch input', () => {

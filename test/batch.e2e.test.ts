@@ -1,16 +1,16 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBatch } from '../client/batch-client.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
-import { costQuery, progressQuery, type BatchProgress } from '../shared/batch-workflow.js';
+import { costQuery, progressQuery } from '../shared/batch-workflow.js';
 import { microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
 import type { ResultsLine } from '../activities/outputs/index.js';
 import type { batchWorkflow } from '../workflows/batch.js';
 import { testBriefs } from './helpers/briefs.js';
+import { eventually } from './helpers/eventually.js';
+import { workflowFailure } from './helpers/rejection.js';
 import { HISTORY_FIXTURES, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
 const options = resolveBatchOptions({ size: { width: 448, height: 256 }, maxInFlight: 6 });
@@ -37,14 +37,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     expect(first.outcome).toBe('started');
 
     // `progress` answers while the batch runs.
-    let midRun: BatchProgress | undefined;
-    while (!midRun) {
-      try {
-        midRun = await first.handle.query(progressQuery);
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    const midRun = await eventually('the progress query to answer', () => first.handle.query(progressQuery));
     expect(midRun.thumbnails).toBe(20);
     expect(midRun.stage).not.toBe('done');
     const liveCost = await first.handle.query(costQuery);
@@ -174,15 +167,9 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
       workflowId: `invalid-${Date.now()}`,
       args: [{ batchId: 'invalid', manifest, thumbnails: 1, options: { ...options, rerollFraction: 2 } }],
     });
-    const failure = await handle.result().then(
-      () => undefined,
-      (err: unknown) => err
-    );
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = (failure as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect((cause as ApplicationFailure).nonRetryable).toBe(true);
-    expect(cause?.message).toMatch(/rerollFraction must be a number from 0 to 1/);
+    const cause = await workflowFailure(handle);
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(/rerollFraction must be a number from 0 to 1/);
     expect(p.emulator.requests().filter((r) => r.prompt?.includes('bad'))).toEqual([]);
   });
 
@@ -193,12 +180,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
     const start = () =>
       startBatch({ client: p.env.client, store: p.store, batchId, briefs: list, options, taskQueue: p.taskQueue });
     const first = await start();
-    const failure = await first.handle.result().then(
-      () => undefined,
-      (err: unknown) => err
-    );
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    const cause = await workflowFailure(first.handle);
     expect(cause.type).toBe('ProviderOutOfCredits');
     expect(cause.message).toMatch(/top up Segmind credits, then start the batch again/);
     const paidBefore = p.emulator.billing().map((b) => b.requestId);
@@ -231,12 +213,7 @@ describe('batch quality gate end to end (real server, emulator, tiny CLIP)', () 
         options,
         taskQueue: broken.taskQueue,
       });
-      const failure = await started.handle.result().then(
-        () => undefined,
-        (err: unknown) => err
-      );
-      expect(failure).toBeInstanceOf(WorkflowFailedError);
-      const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+      const cause = await workflowFailure(started.handle);
       expect(cause.type).toBe('ScoringModelUnavailable');
       expect(cause.message).toMatch(/no-such-clip-model/);
       // It stopped early (maxInFlight thumbnails at most were drafted), and what was paid is booked.

@@ -59,16 +59,16 @@ describe('budget groups named like Object.prototype members', () => {
     expect(groupLimit(b, 'toString')).toBe(2 * RESERVED);
     expect(groupLimit(b, '__proto__')).toBe(2 * RESERVED);
     const s = new BatchState(input(b));
-    expect(s.admit('c1', 'draft', { channel: 'constructor' })).toEqual({ ok: true, allowanceMicros: RESERVED });
-    expect(s.admit('t1', 'draft', { channel: 'toString' })).toEqual({ ok: true, allowanceMicros: RESERVED });
-    expect(s.admit('p1', 'draft', { channel: '__proto__' })).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.budget.admit('c1', 'draft', { channel: 'constructor' })).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.budget.admit('t1', 'draft', { channel: 'toString' })).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.budget.admit('p1', 'draft', { channel: '__proto__' })).toEqual({ ok: true, allowanceMicros: RESERVED });
   });
 
   test('a `__proto__` group has its own limit and its spend is booked, and carried to the next run', () => {
     const s = new BatchState(input(budget(`{"__proto__": ${RESERVED}}`)));
-    expect(s.admit('p1', 'draft', { channel: '__proto__' })).toEqual({ ok: true, allowanceMicros: RESERVED });
+    expect(s.budget.admit('p1', 'draft', { channel: '__proto__' })).toEqual({ ok: true, allowanceMicros: RESERVED });
     s.record(drafted('p1', 8_000));
-    const refused = s.admit('p2', 'draft', { channel: '__proto__' });
+    const refused = s.budget.admit('p2', 'draft', { channel: '__proto__' });
     expect(refused).toEqual({
       ok: false,
       scope: 'group',
@@ -76,11 +76,11 @@ describe('budget groups named like Object.prototype members', () => {
       reason: 'the channel "__proto__" limit of $0.04 is reached',
     });
     // Other groups have no limit of their own and no `*`: only the batch limit (none) applies.
-    expect(s.admit('c1', 'draft', { channel: 'constructor' })).toEqual({ ok: true });
+    expect(s.budget.admit('c1', 'draft', { channel: 'constructor' })).toEqual({ ok: true });
 
     const next = JSON.parse(JSON.stringify(s.nextRun())) as BatchWorkflowInput;
     expect(Object.entries(next.carry!.groupSpend)).toEqual([['__proto__', 8_000]]);
-    expect(new BatchState(next).admit('p2', 'draft', { channel: '__proto__' })).toMatchObject({
+    expect(new BatchState(next).budget.admit('p2', 'draft', { channel: '__proto__' })).toMatchObject({
       ok: false,
       reason: 'the channel "__proto__" limit of $0.04 is reached',
     });

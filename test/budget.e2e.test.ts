@@ -127,17 +127,18 @@ describe('budgets and completion callbacks (real server, emulator, tiny CLIP)', 
     });
     // Once the first thumbnail holds its reservation, a limit below it is refused.
     while ((await started.handle.query(progressQuery)).inFlight === 0) await new Promise((r) => setTimeout(r, 100));
-    const lowered = started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxUsd: 0.001 }] });
+    const lowered = started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxMicros: 1_000 }] });
     await expect(lowered).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(lowered).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/below what is already committed/) },
     });
 
     // A raise answers with the headroom: the limit less what is spent and what is under way.
-    const answer = await started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxUsd: 1 }] });
-    expect(answer.maxUsd).toBe(1);
-    expect(answer.inFlightUsd).toBeGreaterThan(0);
-    expect(answer.headroomUsd).toBeCloseTo(1 - answer.spentUsd - answer.inFlightUsd, 6);
+    // Micro-dollars on the wire, both ways: whole numbers that add up exactly.
+    const answer = await started.handle.executeUpdate(setBudgetUpdate, { args: [{ maxMicros: 1_000_000 }] });
+    expect(answer.maxMicros).toBe(1_000_000);
+    expect(answer.inFlightMicros).toBeGreaterThan(0);
+    expect(answer.headroomMicros).toBe(1_000_000 - answer.spentMicros - answer.inFlightMicros);
 
     // The same through the CLI, while the batch (two more thumbnails) still runs.
     const env = {
@@ -147,7 +148,7 @@ describe('budgets and completion callbacks (real server, emulator, tiny CLIP)', 
     };
     const raised = await thumbgate(['budget', batchId, '--max-usd', '5', '--json'], env);
     expect(raised.code).toBe(0);
-    expect(JSON.parse(raised.stdout)).toMatchObject({ batchId, maxUsd: 5 });
+    expect(JSON.parse(raised.stdout)).toMatchObject({ batchId, maxMicros: 5_000_000 });
 
     const result = await started.handle.result();
     expect(result).toMatchObject({ status: 'done', succeeded: 3 });

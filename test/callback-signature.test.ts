@@ -12,29 +12,15 @@ import { createNotifyActivities } from '../activities/notify.js';
 import { CallbackKeyring, callbackHeaders, callbackKeyId, verifyCallback } from '../node/callback-signature.js';
 import { projectRoot } from '../node/paths.js';
 import { withFix } from '../shared/failures.js';
-import type { CompletionSummary } from '../shared/notification.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
-import { applicationFailure } from './helpers/application-failure.js';
+import { completionSummary } from './helpers/completion-summary.js';
+import { applicationFailure } from './helpers/rejection.js';
 import { replay, startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
 
 const SECRET_A = 'receiver-a-secret-0123456789abcdef';
 const SECRET_B = 'receiver-b-secret-0123456789abcdef';
 
-const summary = (batchId: string): CompletionSummary => ({
-  event: 'thumbgate.batch.finished',
-  batchId,
-  workflowId: batchId,
-  status: 'done',
-  thumbnails: 2,
-  succeeded: 2,
-  failed: 0,
-  rerolled: 0,
-  rerollWins: 0,
-  spendMicros: 12_000,
-  spendUsd: 0.012,
-  costPerUsableUsd: 0.006,
-  finishedAt: '2026-11-25T06:04:12.000Z',
-});
+const summary = completionSummary;
 
 /** The notify activity, allowed to reach the local receivers (THUMBGATE_CALLBACK_HOSTS in production). */
 const notifier = (keys: CallbackKeyring) => createNotifyActivities({ keys, callbackHosts: ['127.0.0.1'] });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 import { thumbgate } from './helpers/cli-process.js';
+import { eventually } from './helpers/eventually.js';
 
 describe('thumbgate CLI: validation and exit codes (no server needed)', () => {
   test('a bad manifest is rejected with line and field, exit 2, before anything connects', async () => {
@@ -177,9 +178,10 @@ describe('thumbgate CLI against a running pipeline', () => {
     );
     const batchId = `cli-cancel-${Date.now()}`;
     expect((await thumbgate(['start', '--manifest', manifest, '--batch-id', batchId], env)).code).toBe(0);
-    while (p.emulator.requests().filter((r) => r.prompt?.includes('cancel me')).length < 4) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(
+      'the four hanging drafts to reach the emulator',
+      () => p.emulator.requests().filter((r) => r.prompt?.includes('cancel me')).length >= 4
+    );
     const cancelled = await thumbgate(['cancel', batchId, '--json'], env);
     expect(cancelled.code).toBe(0);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ batchId, cancelled: true });

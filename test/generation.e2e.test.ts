@@ -7,6 +7,8 @@ import { FAILURES } from '../shared/failures.js';
 import { DEFAULT_RETRY_DELAYS } from '../shared/retry.js';
 import type { ThumbnailWorkflowInput } from '../shared/thumbnail-workflow.js';
 import type { thumbnailWorkflow } from '../workflows/thumbnail.js';
+import { eventually } from './helpers/eventually.js';
+import { rejection } from './helpers/rejection.js';
 import { decodedHistoryText, scheduledActivities } from './helpers/history.js';
 import { TEST_API_KEY, startPipeline, type Pipeline } from './helpers/pipeline.js';
 import sharp from 'sharp';
@@ -208,23 +210,20 @@ describe.each(['v2', 'v1'] as const)(
           args: [brief('cancelled')],
         });
         // Wait until all four calls are hanging at the provider.
-        while (slow.emulator.requests().filter((r) => r.outcome === 'hang').length < 4) {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await handle.cancel();
-        const failure = await handle.result().then(
-          () => undefined,
-          (err: unknown) => err
+        await eventually(
+          'four calls hanging at the provider',
+          () => slow.emulator.requests().filter((r) => r.outcome === 'hang').length >= 4
         );
-        expect(failure).toBeInstanceOf(WorkflowFailedError);
-        expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+        await handle.cancel();
+        const failure = await rejection(handle.result(), WorkflowFailedError);
+        expect(failure.cause).toBeInstanceOf(CancelledFailure);
         // The hanging HTTP requests were aborted by the cancelled activities (the client's own
         // header timeout is ten minutes, far beyond this test's limit).
-        for (;;) {
-          const closed = slow.emulator.requests().filter((r) => r.outcome === 'hang' && r.clientClosedAt !== undefined);
-          if (closed.length >= 4) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await eventually(
+          'the four hanging requests to be closed by the client',
+          () =>
+            slow.emulator.requests().filter((r) => r.outcome === 'hang' && r.clientClosedAt !== undefined).length >= 4
+        );
         expect(slow.emulator.billing()).toEqual([]);
       } finally {
         await slow.teardown();

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { request } from 'undici';
 import { startBatch } from '../client/batch-client.js';
@@ -23,6 +22,7 @@ import type { LedgerTotals } from '../shared/ledger.js';
 import { METRICS } from '../shared/metrics.js';
 import { MICROS_PER_USD } from '../shared/price-card.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
+import { eventually } from './helpers/eventually.js';
 import { startWorkerProcess, stopAllWorkerProcesses, type WorkerProcess } from './helpers/worker-process.js';
 
 const API_KEY = 'metrics-test-key';
@@ -163,12 +163,16 @@ describe('worker Prometheus metrics (real server, emulator, worker process with 
 
     // Mid-batch: every draft done, both re-rolls accepted (and charged) and held by the emulator.
     const rerollsAccepted = () => emulator.billing().filter((b) => b.model === 'flux-1.1-pro').length;
-    for (;;) {
-      const progress = await batch.handle.query(progressQuery).catch(() => undefined);
-      if (progress?.stage === 'rerolling' && rerollsAccepted() === REROLLS) break;
-      if (worker.exited()) throw new Error(`the worker exited:\n${worker.stderr()}`);
-      await sleep(200);
-    }
+    await eventually(
+      'every draft done and both re-rolls held at the provider',
+      async () => {
+        // Thrown on every try, so a timeout says why.
+        if (worker.exited()) throw new Error(`the worker exited:\n${worker.stderr()}`);
+        const progress = await batch.handle.query(progressQuery);
+        return progress.stage === 'rerolling' && rerollsAccepted() === REROLLS;
+      },
+      180_000
+    );
     const mid = await Scrape.of(port);
     const midCost = await batch.handle.query(costQuery);
     expect(mid.sum(METRICS.thumbnails.name, { phase: 'draft', outcome: 'usable' })).toBe(BRIEFS);

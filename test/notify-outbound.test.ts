@@ -5,28 +5,15 @@
  * notify URL is no port scanner. Real HTTP against local receivers.
  */
 import { createNotifyActivities } from '../activities/notify.js';
-import { undeliveredOutcome, type CompletionSummary } from '../shared/notification.js';
+import { undeliveredOutcome } from '../shared/notification.js';
 import { callbackKeysFromEnv } from '../worker/callback-secrets.js';
-import { applicationFailure } from './helpers/application-failure.js';
+import { completionSummary } from './helpers/completion-summary.js';
+import { applicationFailure } from './helpers/rejection.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
 
 const keys = callbackKeysFromEnv({ THUMBGATE_WEBHOOK_SECRET: 'notify-outbound-test-secret-32-chars-long' });
 
-const summary: CompletionSummary = {
-  event: 'thumbgate.batch.finished',
-  batchId: 'b-1',
-  workflowId: 'b-1',
-  status: 'done',
-  thumbnails: 1,
-  succeeded: 1,
-  failed: 0,
-  rerolled: 0,
-  rerollWins: 0,
-  spendMicros: 0,
-  spendUsd: 0,
-  costPerUsableUsd: 0,
-  finishedAt: '2026-01-01T00:00:00.000Z',
-};
+const summary = completionSummary('b-1');
 
 /** A URL on a port nothing listens on: a receiver on it, closed again. */
 async function closedPortUrl(): Promise<string> {

@@ -4,12 +4,9 @@
  * process, in-process workers, and a worker process whose environment holds a value to look for.
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { manifestBytes, storeManifest } from '../node/stored-manifest.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
@@ -20,6 +17,8 @@ import type { batchWorkflow } from '../workflows/batch.js';
 import type { scheduledBatchWorkflow } from '../workflows/scheduled-batch.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
 import { thumbgate } from './helpers/cli-process.js';
+import { makeManifestRoot, type ManifestRoot } from './helpers/manifest-root.js';
+import { workflowFailure } from './helpers/rejection.js';
 import { TEST_API_KEY, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 import { startWorkerProcess, stopAllWorkerProcesses } from './helpers/worker-process.js';
 
@@ -27,35 +26,18 @@ const WEBHOOK_SECRET = 'manifest-root-test-secret-of-32-or-more-chars';
 const options = resolveBatchOptions({ size: { width: 448, height: 256 }, candidates: 2 });
 const BRIEF = JSON.stringify({ id: 'root-0', prompt: 'a lighthouse at dusk', size: '448x256' }) + '\n';
 
-async function failureOf(run: WorkflowHandle): Promise<ApplicationFailure> {
-  const err: unknown = await run.result().then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
-
 describe('schedule manifests under the manifest root', () => {
   let p: Pipeline;
   let receiver: CallbackReceiver;
   let client: Client;
+  let tree: ManifestRoot;
   let base: string;
   let root: string;
   const prefix = `r${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    base = await realpath(await mkdtemp(join(tmpdir(), 'thumbgate-root-')));
-    root = join(base, 'manifests');
-    await mkdir(join(base, 'outside'), { recursive: true });
-    await mkdir(root);
-    await writeFile(join(root, 'today.jsonl'), BRIEF);
-    await writeFile(join(base, 'outside', 'today.jsonl'), BRIEF);
-    await symlink(join(base, 'outside', 'today.jsonl'), join(root, 'link-out.jsonl'));
-    await symlink(join(base, 'outside'), join(root, 'dir-out'));
-    execFileSync('mkfifo', [join(root, 'pipe.jsonl')]);
+    tree = await makeManifestRoot(BRIEF);
+    ({ base, root } = tree);
     receiver = await startReceiver();
     p = await startPipeline({ webhookSecret: WEBHOOK_SECRET, manifestRoot: root });
     client = p.env.client;
@@ -64,7 +46,7 @@ describe('schedule manifests under the manifest root', () => {
     await stopAllWorkerProcesses();
     await p?.teardown();
     await receiver?.close();
-    if (base) await rm(base, { recursive: true, force: true });
+    await tree?.remove();
   });
 
   /** A firing started by hand, under the id the schedule's action would give it (the server's form). */
@@ -116,7 +98,7 @@ describe('schedule manifests under the manifest root', () => {
       env: { THUMBGATE_MANIFEST_ROOT: root, THUMBGATE_TEST_CANARY: canary, THUMBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
     const run = await fire(`${prefix}-environ`, '/proc/self/environ', taskQueue);
-    const failure = await failureOf(run);
+    const failure = await workflowFailure(run);
     expect(failure.type).toBe('ManifestUnavailable');
     expect(failure.message).toContain(`"/proc/self/environ" is outside the manifest root ${root}`);
     for (const secret of [canary, TEST_API_KEY, WEBHOOK_SECRET]) expect(failure.message).not.toContain(secret);
@@ -126,16 +108,18 @@ describe('schedule manifests under the manifest root', () => {
     const billed = p.emulator.totalBilledMicros();
     // More firings at the FIFO than libuv has threads: a blocking open would hold every one of them.
     const runs = await Promise.all([
-      ...Array.from({ length: 6 }, (_, i) => fire(`${prefix}-fifo${i}`, 'pipe.jsonl')),
-      fire(`${prefix}-link`, 'link-out.jsonl', p.taskQueue, { notifyUrl: receiver.url }),
+      ...Array.from({ length: 6 }, (_, i) => fire(`${prefix}-fifo${i}`, 'briefs/pipe.jsonl')),
+      fire(`${prefix}-link`, 'briefs/link-out.jsonl', p.taskQueue, { notifyUrl: receiver.url }),
     ]);
-    const failures = await Promise.all(runs.map(failureOf));
+    const failures = await Promise.all(runs.map(workflowFailure));
     for (const f of failures.slice(0, 6)) {
       expect(f).toMatchObject({ type: 'ManifestUnavailable', nonRetryable: true });
-      expect(f.message).toContain(`${join(root, 'pipe.jsonl')} is not a regular file (a FIFO, socket or device)`);
+      expect(f.message).toContain(
+        `${join(root, 'briefs', 'pipe.jsonl')} is not a regular file (a FIFO, socket or device)`
+      );
     }
     expect(failures[6]?.message).toMatch(
-      /"link-out.jsonl" leads \(through a symbolic link\) outside the manifest root/
+      /"briefs\/link-out.jsonl" leads \(through a symbolic link\) outside the manifest root/
     );
     // The failed firing's callback names its schedule too.
     const callback = receiver.received
@@ -145,7 +129,9 @@ describe('schedule manifests under the manifest root', () => {
     expect(p.emulator.totalBilledMicros()).toBe(billed);
 
     // The next firing, of a manifest inside the root, runs its batch; the callback says which schedule.
-    const ok = await fire(`${prefix}-ok`, join(root, 'today.jsonl'), p.taskQueue, { notifyUrl: receiver.url });
+    const ok = await fire(`${prefix}-ok`, join(root, 'briefs', 'today.jsonl'), p.taskQueue, {
+      notifyUrl: receiver.url,
+    });
     const result: BatchResult = await ok.result();
     expect(result).toMatchObject({ status: 'done', succeeded: 1 });
     const done = receiver.received
@@ -172,7 +158,7 @@ describe('schedule manifests under the manifest root', () => {
       workflowId: batchId,
       args: [input],
     });
-    const failure = await failureOf(handle);
+    const failure = await workflowFailure(handle);
     expect(failure.type).toBe('InvalidBatchInput');
     expect(failure.message).toContain(
       `batchId "${batchId}" has the form <schedule>-YYYYMMDD-HHmm, which is reserved for the batches schedule ` +

@@ -7,9 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { BatchResult } from '../shared/batch-workflow.js';
 import type { CompletionSummary } from '../shared/notification.js';
@@ -18,22 +16,14 @@ import { scheduledStartTimeKey, stageKey, thumbnailCountKey } from '../shared/se
 import type { scheduledBatchWorkflow } from '../workflows/scheduled-batch.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
 import { thumbgate } from './helpers/cli-process.js';
+import { eventually } from './helpers/eventually.js';
+import { workflowFailure } from './helpers/rejection.js';
 import { scheduledActivities } from './helpers/history.js';
 import { startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
 const TIMEZONE = 'Asia/Kolkata';
 /** Signs the completion callbacks (THUMBGATE_WEBHOOK_SECRET in production). */
 const WEBHOOK_SECRET = 'schedule-test-secret-of-32-or-more-chars';
-
-/** Waits for a condition on the server (a firing to appear, a listing to catch up): no fixed delays. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const briefs = (n: number): string =>
   Array.from({ length: n }, (_, i) =>
@@ -104,7 +94,7 @@ describe('thumbgate schedule against a running pipeline', () => {
     const r = await thumbgate(['schedule', 'trigger', id, '--json'], env);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ scheduleId: id, triggered: true });
-    const action = await until('the firing', async () => {
+    const action = await eventually('the firing', async () => {
       const { recentActions } = (await client.schedule.getHandle(id).describe()).info;
       return recentActions.length > before ? recentActions.at(-1) : undefined;
     });
@@ -120,17 +110,6 @@ describe('thumbgate schedule against a running pipeline', () => {
     // The run worked from the time the schedule stamped on it, not from when its worker got to it.
     expect(described.memo?.scheduledFor).toBe(stamped!.toISOString());
     return scheduledRun({ scheduleId: id, manifestTemplate: template, timezone: TIMEZONE }, stamped!);
-  }
-
-  async function failureOf(run: WorkflowHandle): Promise<ApplicationFailure> {
-    const err: unknown = await run.result().then(
-      () => undefined,
-      (e: unknown) => e
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    return cause as ApplicationFailure;
   }
 
   async function expectNoBatch(batchId: string): Promise<void> {
@@ -195,7 +174,7 @@ describe('thumbgate schedule against a running pipeline', () => {
     const billedBefore = p.emulator.totalBilledMicros();
 
     const run = await trigger(id);
-    const failure = await failureOf(run);
+    const failure = await workflowFailure(run);
     const expected = await expectedRun(run, id, template);
     expect(failure.type).toBe('ManifestUnavailable');
     expect(failure.nonRetryable).toBe(true);
@@ -255,7 +234,7 @@ describe('thumbgate schedule against a running pipeline', () => {
     const billedBefore = p.emulator.totalBilledMicros();
 
     const run = await trigger(id);
-    const failure = await failureOf(run);
+    const failure = await workflowFailure(run);
     const expected = await expectedRun(run, id, template);
     expect(failure.type).toBe('InvalidManifest');
     expect(failure.message).toContain(`${expected.manifestPath} line 2, field "prompt"`);
@@ -273,7 +252,7 @@ describe('thumbgate schedule against a running pipeline', () => {
     // earlier tests' schedules are waited for here, the server's answer then read through the CLI.
     const ours = created.slice();
     expect(ours.length).toBeGreaterThan(0);
-    await until('the schedules in the listing', async () => {
+    await eventually('the schedules in the listing', async () => {
       const seen = new Set<string>();
       for await (const s of client.schedule.list()) seen.add(s.scheduleId);
       return ours.every((id) => seen.has(id)) ? true : undefined;

@@ -5,7 +5,7 @@
  * of the manifest root.
  */
 import { resolveBatchOptions } from '../shared/batch-options.js';
-import type { BatchWorkflowInput } from '../shared/batch-workflow.js';
+import { validateBatchInput, type BatchWorkflowInput } from '../shared/batch-workflow.js';
 import {
   manifestTemplateProblem,
   reservedBatchIdProblem,
@@ -13,7 +13,8 @@ import {
   scheduledBatchInputProblems,
   scheduledRun,
 } from '../shared/schedule.js';
-import { BatchState, validateBatchInput } from '../workflows/batch-state.js';
+import { BatchState } from '../workflows/batch-state.js';
+import { completionSummary } from '../workflows/batch-views.js';
 
 const FIRING = 'scheduled-daily-hi-2026-11-26T00:30:00Z';
 
@@ -64,11 +65,13 @@ describe('scheduled batch ids', () => {
 
   test('the completion callback says which schedule started the batch, and nothing for one started by hand', () => {
     const at = new Date('2026-11-26T01:00:00Z');
-    expect(new BatchState(input('daily-hi-20261126-0600')).completion('done', at)).toMatchObject({
+    expect(completionSummary(new BatchState(input('daily-hi-20261126-0600')).view(), 'done', at)).toMatchObject({
       batchId: 'daily-hi-20261126-0600',
       schedule: 'daily-hi',
     });
-    expect(new BatchState(input('briefs-3f2a9c01d4')).completion('done', at)).not.toHaveProperty('schedule');
+    expect(completionSummary(new BatchState(input('briefs-3f2a9c01d4')).view(), 'done', at)).not.toHaveProperty(
+      'schedule'
+    );
   });
 });
 

@@ -5,9 +5,9 @@ import {
   explainWinner,
   whyBest,
   type ExplainedCandidate,
-} from '../shared/score-explanation.js';
-import { decideReroll } from '../shared/reroll-decision.js';
-import type { ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+} from '../shared/decision/score-explanation.js';
+import { decideReroll } from '../shared/decision/reroll-decision.js';
+import { okResult } from './helpers/results.js';
 
 const weights = DEFAULT_SCORE_WEIGHTS;
 
@@ -89,21 +89,12 @@ test('a candidate line names every component, the LAION rating and the text read
   ).toBe('aesthetic 0.61 (rating 5.90) · alignment 0.70 · technical 0.55 · text — ("नमस्ते" not measured (no OCR data))');
 });
 
-function result(phase: 'draft' | 'reroll', details: CandidateScore[]): ThumbnailWorkflowResult {
-  const best = details.reduce((b, d, i) => (d.score > details[b]!.score ? i : b), 0);
-  return {
-    ok: true,
-    best,
-    batchId: 'b',
-    manifestSha256: 'f'.repeat(64),
-    thumbnailId: 't1',
-    phase,
-    candidates: details.map((d, i) => ({ candidateIndex: i, score: d.score, scoreDetail: d }) as never),
-    failures: [],
-    ledger: [],
-    totals: undefined as never,
-  };
-}
+const result = (phase: 'draft' | 'reroll', details: CandidateScore[]) =>
+  okResult(
+    't1',
+    details.map((d) => ({ score: d.score, scoreDetail: d })),
+    { phase }
+  );
 
 test('a re-rolled thumbnail is explained against its best draft, following the re-roll rule', () => {
   const draft = result('draft', [detail(0.3, 0.4, 0.5), detail(0.35, 0.45, 0.5)]);

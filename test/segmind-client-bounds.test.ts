@@ -16,21 +16,14 @@ import {
   providerText,
   redactKey,
 } from '../activities/segmind/provider-text.js';
-import { createEmulator, type Emulator } from '../emulator/server.js';
-import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
+import { useEmulatorClient } from './helpers/emulator-client.js';
+import { schnellParams } from './helpers/generation-params.js';
 import { segmindFailure } from './helpers/segmind-failure.js';
 
 const KEY = 'test-key-bounds-not-a-real-key';
 
-const params = (seed: number): GenerationParams => ({
-  model: 'flux-schnell',
-  prompt: 'a robot unboxing a mystery gadget',
-  seed,
-  width: 448,
-  height: 256,
-  steps: 4,
-});
+const params = schnellParams;
 
 /** A local server answering every request with `handler`; closed after each test. */
 const open: Array<() => Promise<void>> = [];
@@ -59,42 +52,35 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 describe('a huge-dimension image from the provider (emulator huge-image fault)', () => {
-  let emulator: Emulator;
-  let client: SegmindClient;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    client = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  const env = useEmulatorClient();
 
   // Refused by our header check, not by libvips' pixel limit: the decoder was never reached.
   const refusedFromHeader =
     /returned an image too large to decode: 20000×20000 \(400,000,000 px\) is over the 458,752-pixel limit \(4× the requested 448×256\); it was refused from its header, undecoded$/;
 
   test('v1: refused from its header as a deterministic wrong size, and booked', async () => {
-    emulator.faults.script({ kind: 'huge-image' });
-    const err = await segmindFailure(client.generate(params(1)));
+    env.emulator.faults.script({ kind: 'huge-image' });
+    const err = await segmindFailure(env.client.generate(params(1)));
     expect([err.type, err.retryable, err.status]).toEqual(['ProviderWrongSize', false, 200]);
     expect(err.message).toMatch(refusedFromHeader);
     expect(err.message).not.toMatch(/exceeds pixel limit|undecodable/);
-    const [entry] = emulator.billing();
+    const [entry] = env.emulator.billing();
     expect(err.billed).toMatchObject({ requestId: entry!.requestId, costMicros: entry!.costMicros, basis: 'provider' });
   });
 
   test('v2: the media download is refused the same way, billed as the job was', async () => {
-    emulator.faults.script({ kind: 'huge-image' });
-    const job = await client.submit(params(2));
-    let status = await client.status('flux-schnell', job.requestId);
+    env.emulator.faults.script({ kind: 'huge-image' });
+    const job = await env.client.submit(params(2));
+    let status = await env.client.status('flux-schnell', job.requestId);
     while (status === 'QUEUED' || status === 'PROCESSING') {
       await new Promise((r) => setTimeout(r, 10));
-      status = await client.status('flux-schnell', job.requestId);
+      status = await env.client.status('flux-schnell', job.requestId);
     }
-    const err = await segmindFailure(client.result('flux-schnell', job.requestId, params(2)));
+    const err = await segmindFailure(env.client.result('flux-schnell', job.requestId, params(2)));
     expect([err.type, err.retryable]).toEqual(['ProviderWrongSize', false]);
     expect(err.message).toMatch(refusedFromHeader);
     expect(err.billed).toMatchObject({ requestId: job.requestId, basis: 'provider' });
-    expect(emulator.billing()).toHaveLength(1);
+    expect(env.emulator.billing()).toHaveLength(1);
   });
 });
 

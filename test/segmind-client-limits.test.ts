@@ -8,21 +8,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { SegmindClient } from '../activities/segmind/client.js';
-import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
+import { schnellParams } from './helpers/generation-params.js';
 import { segmindFailure } from './helpers/segmind-failure.js';
 
 const KEY = 'test-key-limits-not-a-real-key';
 const MiB = 1024 * 1024;
 
-const params: GenerationParams = {
-  model: 'flux-schnell',
-  prompt: 'a robot unboxing a mystery gadget',
-  seed: 1,
-  width: 448,
-  height: 256,
-  steps: 4,
-};
+const params = schnellParams();
 
 interface Local {
   url: string;

@@ -6,18 +6,12 @@ import { SegmindClient, type JobStatus, type ProviderExchange } from '../activit
 import { type SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
 import { expectedCostMicros } from '../shared/price-card.js';
-import { createEmulator, type Emulator } from '../emulator/server.js';
+import { createEmulator } from '../emulator/server.js';
+import { useEmulatorClient } from './helpers/emulator-client.js';
+import { schnellParams } from './helpers/generation-params.js';
 import { segmindFailure } from './helpers/segmind-failure.js';
 
-const params = (seed: number, extra: Partial<GenerationParams> = {}): GenerationParams => ({
-  model: 'flux-schnell',
-  prompt: 'unboxing the tiniest laptop ever',
-  seed,
-  width: 448,
-  height: 256,
-  steps: 4,
-  ...extra,
-});
+const params = schnellParams;
 
 const MiB = 1024 * 1024;
 
@@ -32,23 +26,16 @@ async function waitDone(client: SegmindClient, requestId: string, model = 'flux-
 }
 
 describe('SegmindClient v2 (async) against the emulator', () => {
-  let emulator: Emulator;
-  let client: SegmindClient;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    client = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  const env = useEmulatorClient();
 
   test('submit → status → result: the image, booked exactly as the emulator billed it', async () => {
-    const job = await client.submit(params(42));
-    const [entry] = emulator.billing();
+    const job = await env.client.submit(params(42));
+    const [entry] = env.emulator.billing();
     expect(entry).toMatchObject({ requestId: job.requestId, api: 'v2' });
     expect(job.creditsRemainingMicros).toBe(entry!.creditsAfterMicros);
     expect(job.acceptedAt).toEqual(expect.any(Number));
-    expect(await waitDone(client, job.requestId)).toBe('COMPLETED');
-    const image = await client.result('flux-schnell', job.requestId, params(42));
+    expect(await waitDone(env.client, job.requestId)).toBe('COMPLETED');
+    const image = await env.client.result('flux-schnell', job.requestId, params(42));
     expect([image.width, image.height, image.contentType]).toEqual([448, 256, 'image/jpeg']);
     expect(image.billed).toEqual({
       requestId: job.requestId,
@@ -59,18 +46,18 @@ describe('SegmindClient v2 (async) against the emulator', () => {
       basis: 'provider',
       creditsRemainingMicros: entry!.creditsAfterMicros,
     });
-    expect(emulator.billing()).toHaveLength(1);
-    expect(emulator.billing()[0]!.outcome).toBe('ok');
+    expect(env.emulator.billing()).toHaveLength(1);
+    expect(env.emulator.billing()[0]!.outcome).toBe('ok');
   });
 
   test('a flat-priced model: the provider-reported flat fee, the bucket size accepted', async () => {
     const p: GenerationParams = { model: 'flux-1.1-pro', prompt: 'a neon city', seed: 5, aspectRatio: '16:9' };
-    const job = await client.submit(p);
-    expect(await waitDone(client, job.requestId, 'flux-1.1-pro' as never)).toBe('COMPLETED');
-    const image = await client.result('flux-1.1-pro', job.requestId, p);
+    const job = await env.client.submit(p);
+    expect(await waitDone(env.client, job.requestId, 'flux-1.1-pro' as never)).toBe('COMPLETED');
+    const image = await env.client.result('flux-1.1-pro', job.requestId, p);
     expect([image.width, image.height]).toEqual([1344, 768]);
     expect(image.billed).toMatchObject({ costMicros: 50_000, pricingMode: 'flat', basis: 'provider' });
-    expect(image.billed.costMicros).toBe(emulator.billing()[0]!.costMicros);
+    expect(image.billed.costMicros).toBe(env.emulator.billing()[0]!.costMicros);
   });
 
   test('status walks QUEUED → PROCESSING → COMPLETED on the clock; an early result() is retryable and unbilled', async () => {
@@ -99,32 +86,32 @@ describe('SegmindClient v2 (async) against the emulator', () => {
   });
 
   test('401: a rejected key on submit and on status; nothing billed', async () => {
-    const bad = new SegmindClient({ apiKey: 'not-the-key', baseUrl: emulator.url });
+    const bad = env.clientWith({ apiKey: 'not-the-key' });
     const submit = await segmindFailure(bad.submit(params(1)));
     expect([submit.type, submit.status, submit.retryable]).toEqual(['ProviderKeyRejected', 401, false]);
-    const job = await client.submit(params(1));
+    const job = await env.client.submit(params(1));
     const status = await segmindFailure(bad.status('flux-schnell', job.requestId));
     expect(status.type).toBe('ProviderKeyRejected');
     expect(status.message).not.toContain('not-the-key');
-    expect(emulator.billing()).toHaveLength(1);
+    expect(env.emulator.billing()).toHaveLength(1);
   });
 
   test('404 for an unknown job and 410 for an expired one say the result is gone', async () => {
-    const unknown = await segmindFailure(client.status('flux-schnell', '00000000-0000-0000-0000-000000000000'));
+    const unknown = await segmindFailure(env.client.status('flux-schnell', '00000000-0000-0000-0000-000000000000'));
     expect([unknown.type, unknown.status]).toEqual(['ProviderResultExpired', 404]);
 
-    emulator.faults.script({ kind: 'expired' });
-    const job = await client.submit(params(2));
+    env.emulator.faults.script({ kind: 'expired' });
+    const job = await env.client.submit(params(2));
     let status: SegmindError | undefined;
     for (let i = 0; i < 200 && !status; i++) {
-      status = await client.status('flux-schnell', job.requestId).then(
+      status = await env.client.status('flux-schnell', job.requestId).then(
         () => undefined,
         (err: SegmindError) => err
       );
       await new Promise((r) => setTimeout(r, 10));
     }
     expect([status?.status, status?.type]).toEqual([410, 'ProviderResultExpired']);
-    const result = await segmindFailure(client.result('flux-schnell', job.requestId, params(2)));
+    const result = await segmindFailure(env.client.result('flux-schnell', job.requestId, params(2)));
     expect([result.status, result.type]).toEqual([410, 'ProviderResultExpired']);
     // The job was charged at submit; the result's failure says so, at the price card (no metrics).
     expect(result.billed).toMatchObject({
@@ -132,60 +119,60 @@ describe('SegmindClient v2 (async) against the emulator', () => {
       costMicros: expectedCostMicros('flux-schnell', 4),
       basis: 'price-card',
     });
-    expect(emulator.billing()[0]!.requestId).toBe(job.requestId);
+    expect(env.emulator.billing()[0]!.requestId).toBe(job.requestId);
   });
 
   test('422: a FAILED job is a deterministic, billed ProviderInvalidRequest', async () => {
-    emulator.faults.script({ kind: 'job-failed' });
-    const job = await client.submit(params(3));
-    expect(await waitDone(client, job.requestId)).toBe('FAILED');
-    const err = await segmindFailure(client.result('flux-schnell', job.requestId, params(3)));
+    env.emulator.faults.script({ kind: 'job-failed' });
+    const job = await env.client.submit(params(3));
+    expect(await waitDone(env.client, job.requestId)).toBe('FAILED');
+    const err = await segmindFailure(env.client.result('flux-schnell', job.requestId, params(3)));
     expect([err.type, err.status, err.retryable]).toEqual(['ProviderInvalidRequest', 422, false]);
     expect(err.message).toMatch(/Generation failed/);
     expect(err.billed).toMatchObject({ requestId: job.requestId, basis: 'price-card' });
-    expect(emulator.billing()[0]).toMatchObject({ requestId: job.requestId, outcome: 'failed' });
+    expect(env.emulator.billing()[0]).toMatchObject({ requestId: job.requestId, outcome: 'failed' });
   });
 
   test('422 at submit (content policy) and 406 (no credits) are refused and unbilled', async () => {
-    const policy = await segmindFailure(client.submit(params(4, { prompt: 'gore compilation' })));
+    const policy = await segmindFailure(env.client.submit(params(4, { prompt: 'gore compilation' })));
     expect([policy.type, policy.status, policy.retryable]).toEqual(['ProviderInvalidRequest', 422, false]);
-    emulator.setCredits(0);
-    const broke = await segmindFailure(client.submit(params(4)));
+    env.emulator.setCredits(0);
+    const broke = await segmindFailure(env.client.submit(params(4)));
     expect([broke.type, broke.status]).toEqual(['ProviderOutOfCredits', 406]);
-    expect(emulator.billing()).toEqual([]);
+    expect(env.emulator.billing()).toEqual([]);
   });
 
   test('429 carries Retry-After; 503 is a retryable server error; neither is billed', async () => {
-    emulator.faults.script({ kind: '429', api: 'v2', retryAfterSeconds: 2 }, { kind: '503', api: 'v2' });
-    const rate = await segmindFailure(client.submit(params(5)));
+    env.emulator.faults.script({ kind: '429', api: 'v2', retryAfterSeconds: 2 }, { kind: '503', api: 'v2' });
+    const rate = await segmindFailure(env.client.submit(params(5)));
     expect([rate.type, rate.status, rate.retryAfterMs, rate.retryable]).toEqual([
       'ProviderRateLimited',
       429,
       2_000,
       true,
     ]);
-    const server = await segmindFailure(client.submit(params(5)));
+    const server = await segmindFailure(env.client.submit(params(5)));
     expect([server.type, server.retryable]).toEqual(['ProviderServerError', true]);
-    expect(emulator.billing()).toEqual([]);
+    expect(env.emulator.billing()).toEqual([]);
   });
 
   test('a junk HTML media download is refused fast, billed as the job; fetching the result again works', async () => {
-    emulator.faults.script({ kind: 'junk-200' });
-    const job = await client.submit(params(6));
-    await waitDone(client, job.requestId);
-    const err = await segmindFailure(client.result('flux-schnell', job.requestId, params(6)));
+    env.emulator.faults.script({ kind: 'junk-200' });
+    const job = await env.client.submit(params(6));
+    await waitDone(env.client, job.requestId);
+    const err = await segmindFailure(env.client.result('flux-schnell', job.requestId, params(6)));
     expect([err.type, err.status]).toEqual(['ProviderBadImage', 200]);
     expect(err.message).toMatch(/text\/html.*instead of an image/);
-    const [entry] = emulator.billing();
+    const [entry] = env.emulator.billing();
     expect(err.billed).toMatchObject({ requestId: job.requestId, costMicros: entry!.costMicros, basis: 'provider' });
-    const image = await client.result('flux-schnell', job.requestId, params(6));
+    const image = await env.client.result('flux-schnell', job.requestId, params(6));
     expect(image.billed.costMicros).toBe(entry!.costMicros);
-    expect(emulator.billing()).toHaveLength(1);
+    expect(env.emulator.billing()).toHaveLength(1);
   });
 
   test('an oversized media download is cut at the cap (billed ProviderBadImage)', async () => {
-    const capped = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url, maxBodyBytes: MiB });
-    emulator.faults.script({ kind: 'oversized' });
+    const capped = env.clientWith({ maxBodyBytes: MiB });
+    env.emulator.faults.script({ kind: 'oversized' });
     const job = await capped.submit(params(8));
     await waitDone(capped, job.requestId);
     const started = Date.now();
@@ -197,13 +184,8 @@ describe('SegmindClient v2 (async) against the emulator', () => {
   });
 
   test('a slow-drip media download hits the total deadline (billed ProviderTimeout)', async () => {
-    const quick = new SegmindClient({
-      apiKey: emulator.apiKey,
-      baseUrl: emulator.url,
-      exchangeTimeoutMs: 1_000,
-      bodyTimeoutMs: 60_000,
-    });
-    emulator.faults.script({ kind: 'slow-drip' });
+    const quick = env.clientWith({ exchangeTimeoutMs: 1_000, bodyTimeoutMs: 60_000 });
+    env.emulator.faults.script({ kind: 'slow-drip' });
     const job = await quick.submit(params(9));
     await waitDone(quick, job.requestId);
     const started = Date.now();
@@ -216,18 +198,11 @@ describe('SegmindClient v2 (async) against the emulator', () => {
 });
 
 describe('SegmindClient v1 (sync): junk is cut early', () => {
-  let emulator: Emulator;
-  let client: SegmindClient;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-    client = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  const env = useEmulatorClient();
 
   test('a success is booked from its headers with basis provider', async () => {
-    const image = await client.generate(params(1));
-    const [entry] = emulator.billing();
+    const image = await env.client.generate(params(1));
+    const [entry] = env.emulator.billing();
     expect(image.billed).toMatchObject({
       requestId: entry!.requestId,
       costMicros: entry!.costMicros,
@@ -237,74 +212,63 @@ describe('SegmindClient v1 (sync): junk is cut early', () => {
   });
 
   test('junk-200 (HTML, no accounting headers) is a ProviderBadImage and not billed', async () => {
-    emulator.faults.script({ kind: 'junk-200' });
-    const err = await segmindFailure(client.generate(params(2)));
+    env.emulator.faults.script({ kind: 'junk-200' });
+    const err = await segmindFailure(env.client.generate(params(2)));
     expect([err.type, err.status, err.billed]).toEqual(['ProviderBadImage', 200, undefined]);
     expect(err.message).toMatch(/text\/html.*cloudflare/);
-    expect(emulator.billing()).toEqual([]);
+    expect(env.emulator.billing()).toEqual([]);
   });
 
   test('oversized (40 MiB) is cut at the default 25 MiB cap, billed', async () => {
-    emulator.faults.script({ kind: 'oversized' });
-    const err = await segmindFailure(client.generate(params(3)));
+    env.emulator.faults.script({ kind: 'oversized' });
+    const err = await segmindFailure(env.client.generate(params(3)));
     expect(err.type).toBe('ProviderBadImage');
     expect(err.message).toMatch(/exceeded the 26214400-byte cap/);
-    const [entry] = emulator.billing();
+    const [entry] = env.emulator.billing();
     expect(err.billed).toMatchObject({ requestId: entry!.requestId, costMicros: entry!.costMicros, basis: 'provider' });
   });
 
   test('slow-drip hits the total deadline though every chunk arrives within bodyTimeout; billed', async () => {
-    const quick = new SegmindClient({
-      apiKey: emulator.apiKey,
-      baseUrl: emulator.url,
-      exchangeTimeoutMs: 1_000,
-      bodyTimeoutMs: 60_000,
-    });
-    emulator.faults.script({ kind: 'slow-drip' });
+    const quick = env.clientWith({ exchangeTimeoutMs: 1_000, bodyTimeoutMs: 60_000 });
+    env.emulator.faults.script({ kind: 'slow-drip' });
     const started = Date.now();
     const err = await segmindFailure(quick.generate(params(4)));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect([err.type, err.retryable]).toEqual(['ProviderTimeout', true]);
-    const [entry] = emulator.billing();
+    const [entry] = env.emulator.billing();
     expect(err.billed).toMatchObject({ requestId: entry!.requestId, costMicros: entry!.costMicros });
   });
 
   test('a hang without headers hits the total deadline too, unbilled', async () => {
-    const quick = new SegmindClient({ apiKey: emulator.apiKey, baseUrl: emulator.url, exchangeTimeoutMs: 500 });
-    emulator.faults.script({ kind: 'hang' });
+    const quick = env.clientWith({ exchangeTimeoutMs: 500 });
+    env.emulator.faults.script({ kind: 'hang' });
     const err = await segmindFailure(quick.generate(params(5)));
     expect([err.type, err.billed]).toEqual(['ProviderTimeout', undefined]);
   });
 
   test('a caller abort is reported as cancelled', async () => {
-    emulator.faults.script({ kind: 'hang' });
+    env.emulator.faults.script({ kind: 'hang' });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const err = await segmindFailure(client.generate(params(6), controller.signal));
+    const err = await segmindFailure(env.client.generate(params(6), controller.signal));
     expect(err.type).toBe('ProviderTimeout');
     expect(err.message).toMatch(/cancelled/);
   });
 });
 
 describe('SegmindClient onExchange (what the worker turns into provider metrics)', () => {
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await createEmulator();
-  });
-  afterAll(() => emulator.close());
+  const env = useEmulatorClient();
 
   test('every exchange is told with its model and status; one with no answer has no status', async () => {
     const told: ProviderExchange[] = [];
-    const client = new SegmindClient({
-      apiKey: emulator.apiKey,
-      baseUrl: emulator.url,
+    const client = env.clientWith({
       exchangeTimeoutMs: 500,
       onExchange: (e) => told.push(e),
     });
-    emulator.faults.script({ kind: '429', api: 'v2' });
+    env.emulator.faults.script({ kind: '429', api: 'v2' });
     await segmindFailure(client.submit(params(1)));
     await client.credits();
-    emulator.faults.script({ kind: 'hang', api: 'v1' });
+    env.emulator.faults.script({ kind: 'hang', api: 'v1' });
     await segmindFailure(client.generate(params(2)));
     expect(told.map(({ model, status }) => ({ model, status }))).toEqual([
       { model: 'flux-schnell', status: 429 },
@@ -315,9 +279,7 @@ describe('SegmindClient onExchange (what the worker turns into provider metrics)
   });
 
   test('an observer that throws does not cost the answer', async () => {
-    const client = new SegmindClient({
-      apiKey: emulator.apiKey,
-      baseUrl: emulator.url,
+    const client = env.clientWith({
       onExchange: () => {
         throw new Error('metrics broke');
       },

@@ -11,21 +11,14 @@ import { connect, type AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { Agent } from 'undici';
 import { SegmindClient, type SegmindClientOptions } from '../activities/segmind/client.js';
-import type { GenerationParams } from '../shared/generation-request.js';
+import { schnellParams } from './helpers/generation-params.js';
 import { segmindFailure } from './helpers/segmind-failure.js';
 
 const KEY = 'test-key-media-guard';
 const LEAK = 'aws_secret_access_key=AKIAFAKECREDENTIALS';
 const BASE = 'https://api.segmind.test';
 
-const params: GenerationParams = {
-  model: 'flux-schnell',
-  prompt: 'a robot unboxing a mystery gadget',
-  seed: 1,
-  width: 448,
-  height: 256,
-  steps: 4,
-};
+const params = schnellParams();
 
 let jpeg: Buffer;
 let server: Server;

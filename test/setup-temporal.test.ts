@@ -28,13 +28,14 @@ async function runSetup(
 }
 
 describe('scripts/setup-temporal.mjs', () => {
-  const installed = async (): Promise<string> =>
-    (JSON.parse(await readFile(join(projectRoot, '.tools', 'temporal', 'paths.json'), 'utf8')) as { cli: string }).cli;
-
   test('uses TEMPORAL_CLI when it is the pinned version or newer, and says nothing the second time', async () => {
-    const cli = await installed();
+    // A stand-in answering `--version` as the pinned CLI does: the unit tests run without a Temporal CLI.
+    const bin = await mkdtemp(join(tmpdir(), 'thumbgate-cli-'));
+    const cli = join(bin, 'temporal');
+    await writeFile(cli, '#!/bin/sh\necho "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)"\n', { mode: 0o755 });
     const env = { PATH: dirname(process.execPath), TEMPORAL_CLI: cli };
     const first = await runSetup(env);
+    await rm(bin, { recursive: true, force: true });
     try {
       expect(first.code).toBe(0);
       const paths = JSON.parse(await readFile(join(first.root, '.tools', 'temporal', 'paths.json'), 'utf8')) as {

@@ -24,6 +24,7 @@ import { progressQuery, type BatchProgress, type BatchResult } from '../shared/b
 import { formatUsd, microsToUsd } from '../shared/price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { testBriefs } from './helpers/briefs.js';
+import { eventually } from './helpers/eventually.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import { startPipeline, type Pipeline } from './helpers/pipeline.js';
 
@@ -60,21 +61,8 @@ async function click(page: Page, selector: string): Promise<void> {
   await page.locator(selector).click();
 }
 
-/** Polls until `probe` returns a value; a generous deadline, never a timed assertion. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Error | undefined;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err instanceof Error ? err : new Error(String(err));
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The UI renders slowly on a busy machine: a generous bound, never a timed assertion. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => eventually(what, probe, 90_000);
 
 /** The UI renders markdown: no `**`, and `10/10` typeset with a fraction slash (U+2044). */
 function plain(text: string): string {

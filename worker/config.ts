@@ -3,7 +3,7 @@ import { defaultOutDir, defaultStoreDir } from '../node/paths.js';
 import type { Transport } from '../activities/generate-candidate.js';
 import { invalidParameter, parseInteger } from '../shared/validation.js';
 import { DEFAULT_SEGMIND_BASE_URL } from '../activities/segmind/client.js';
-import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
+import { taskQueueFromEnv } from '../shared/task-queues.js';
 import { hostAllowlist, isLoopbackHost, settingList } from '../node/outbound.js';
 
 /** Worker settings, all from the environment so the API key never travels through Temporal. */
@@ -187,7 +187,7 @@ export function loadWorkerConfig(
   }
   if (needsProvider) assertSafeProviderUrl(env, new URL(baseUrl), apiKey.trim());
   return {
-    taskQueue: env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
+    taskQueue: taskQueueFromEnv(env),
     storeDir: defaultStoreDir(env),
     outDir: defaultOutDir(env),
     segmind: { apiKey: apiKey.trim(), baseUrl, mediaHosts: hostListSetting(env, 'THUMBGATE_MEDIA_HOSTS') },

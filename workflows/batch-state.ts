@@ -1,93 +1,65 @@
 /**
- * Everything a batch knows, and every rule that changes it, in one class: the carried state, progress,
- * cost, the bottom-tenth selection, re-roll decisions and failure bookkeeping. `batchWorkflow` only
- * orchestrates (load, start children, continue-as-new); this class decides. It uses no workflow APIs,
- * so it is unit-tested without a server (test/batch-state.test.ts).
+ * Everything a batch knows and every rule that changes it: the work of each run, booking finished
+ * thumbnails (spend, failures, the bottom-tenth ranking, re-roll decisions) and the carried state. It
+ * composes the budget (`BatchBudget`, workflows/batch-budget.ts) and the waste breaker
+ * (workflows/waste-breaker.ts); what it shows of itself is in workflows/batch-views.ts. `batchWorkflow`
+ * only orchestrates (load, start children, continue-as-new); this class decides. It uses no workflow
+ * APIs, so it is unit-tested without a server (test/batch-state.test.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { formatUsd, microsToUsd, usdToMicros } from '../shared/price-card.js';
-import { rerollCount, validateBatchOptions } from '../shared/batch-options.js';
-import {
-  MAX_BUDGET_MICROS,
-  Purse,
-  RETRY_ALLOWANCE_CALLS,
-  budgetGroupOf,
-  budgetProblems,
-  callReservationMicros,
-  groupLimit,
-  groupMap,
-} from '../shared/budget.js';
-import {
-  notifyUrlProblem,
-  type CompletionStatus,
-  type CompletionSummary,
-  type NotificationOutcome,
-} from '../shared/notification.js';
-import type { MetadataValue } from '../shared/thumbnail-brief.js';
-import {
-  MAX_BATCH_THUMBNAILS,
-  type BatchCarry,
-  type BatchCost,
-  type BatchProgress,
-  type BatchResult,
-  type BatchStage,
-  type RerollDecision,
-  type BatchWorkflowInput,
-  type BudgetAnswer,
-  type Reconciliation,
-  type ScoredThumbnail,
+import { rerollCount } from '../shared/batch-options.js';
+import { groupMap } from '../shared/budget.js';
+import type { NotificationOutcome } from '../shared/notification.js';
+import type {
+  BatchCarry,
+  BatchCost,
+  BatchResult,
+  BatchStage,
+  RerollDecision,
+  BatchWorkflowInput,
+  Reconciliation,
+  ScoredThumbnail,
 } from '../shared/batch-workflow.js';
-import { MAX_REASON_CHARS, boundedMessage, failure, ruleOf, withFix } from '../shared/failures.js';
-import { gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
+import { MAX_REASON_CHARS, boundedMessage, ruleOf, withFix } from '../shared/failures.js';
+import type { Phase } from '../shared/generation.js';
 import { emptyTotals, mergeTotals, type LedgerTotals } from '../shared/ledger.js';
-import type { ThumbnailSlot } from '../shared/thumbnail-workflow.js';
-import { decideReroll } from '../shared/reroll-decision.js';
-import { reservedBatchIdProblem, scheduleOfBatchId } from '../shared/schedule.js';
-import { isSafeId, SAFE_ID_RULE } from '../shared/thumbnail-brief.js';
-import { integerProblem, invalidParameter } from '../shared/validation.js';
-import { bestScoreOf, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { decideReroll } from '../shared/decision/reroll-decision.js';
+import { bestScoreOf, type ThumbnailSlot, type ThumbnailWorkflowResult } from '../shared/thumbnail-workflow.js';
+import { BatchBudget } from './batch-budget.js';
+import type { BatchView } from './batch-views.js';
+import { WasteBreaker } from './waste-breaker.js';
 
 const FAILED_LISTED_MAX = 500;
 const DECISIONS_LISTED_MAX = 500;
 const RECENT_MAX = 200;
-/** The unusable-share rule needs a sample before it can judge. */
-const WASTE_MIN_CALLS = 20;
-export const DEFAULT_THUMBNAILS_PER_RUN = 400;
-
-/**
- * Bad input fails the workflow before anything is paid for, naming the field (any client can start it).
- * `parentWorkflowId` is the run that started this batch as its child, if one did: a batch id of the
- * scheduled form is only accepted from that schedule's own firing. A continued run was checked as the
- * first one.
- */
-export function validateBatchInput(input: BatchWorkflowInput, parentWorkflowId?: string): void {
-  const problems = [
-    isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
-    input.carry === undefined && isSafeId(input.batchId)
-      ? reservedBatchIdProblem('batchId', input.batchId, parentWorkflowId)
-      : undefined,
-    integerProblem('thumbnails', input.thumbnails, {
-      min: 1,
-      max: MAX_BATCH_THUMBNAILS,
-      note: 'split larger manifests',
-    }),
-    ...validateBatchOptions(input.options).map((p) => `options.${p.field}: ${p.message}`),
-    input.thumbnailsPerRun === undefined
-      ? undefined
-      : integerProblem('thumbnailsPerRun', input.thumbnailsPerRun, { min: 1 }),
-    ...budgetProblems(input.budget),
-    input.notifyUrl === undefined ? undefined : notifyUrlProblem('notifyUrl', input.notifyUrl),
-  ].filter((p) => p !== undefined);
-  if (problems.length > 0) throw failure('InvalidBatchInput', problems.join('; '));
-}
+const DEFAULT_THUMBNAILS_PER_RUN = 400;
 
 /**
  * Lowest score first, ties by id (by code unit, not locale), a NaN score (a failed scoring) lowest of
  * all: the same scores always pick the same thumbnails, on every replay.
  */
-export function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
+function byScoreThenId(a: ScoredThumbnail, b: ScoredThumbnail): number {
   const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
   return key(a.score) - key(b.score) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Inserts `item` into `list` (kept in {@link byScoreThenId} order) and keeps at most `limit` entries: a
+ * binary search for the place after every entry that sorts with or before it, so the list is the same
+ * as appending and re-sorting (a stable sort), at O(log n) comparisons instead of O(n log n).
+ */
+export function insertLowest(list: ScoredThumbnail[], item: ScoredThumbnail, limit: number): void {
+  if (limit <= 0) return;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byScoreThenId(list[mid]!, item) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= limit) return;
+  list.splice(lo, 0, item);
+  if (list.length > limit) list.length = limit;
 }
 
 function initialCarry(input: BatchWorkflowInput): BatchCarry {
@@ -116,39 +88,21 @@ function initialCarry(input: BatchWorkflowInput): BatchCarry {
 export type RunWork =
   { phase: 'drafting'; from: number; to: number } | { phase: 'rerolling'; queue: ScoredThumbnail[] };
 
-/** Whether a thumbnail may start, and with what allowance for its provider calls. */
-export type Admission =
-  | { ok: true; /** The thumbnail's limit for its calls; absent: no limit applies. */ allowanceMicros?: number }
-  | {
-      ok: false;
-      /** Which limit: the batch's (stop) or the brief's group's (skip the brief). */
-      scope: 'batch' | 'group';
-      reason: string;
-      /** Thumbnails under way hold part of that limit: once they finish, it may fit. */
-      waitable: boolean;
-    };
-
-interface Reservation {
-  micros: number;
-  group?: string;
-}
-
 export class BatchState {
   private readonly carry: BatchCarry;
   private stage: BatchStage;
   private stopFailure: ApplicationFailure | undefined;
   private finishedThisRun = 0;
   private reconciled: Reconciliation | undefined;
-  private readonly cancelled: { thumbnailId: string; phase: 'draft' | 'reroll' }[] = [];
+  private readonly cancelled: { thumbnailId: string; phase: Phase }[] = [];
   private readonly recent: BatchCost['recentThumbnails'] = [];
-  /** Budget reservations of the thumbnails under way, by `phase/id` (none cross continue-as-new). */
-  private readonly reservations = new Map<string, Reservation>();
-  private readonly purse: Purse;
-  private readonly groupPurses = new Map<string, Purse>();
+  /** The budget: purses, reservations, admission and the `setBudget` update. */
+  readonly budget: BatchBudget;
+  private readonly waste: WasteBreaker;
   private notification: NotificationOutcome | undefined;
   /** Most thumbnails re-rolled: the bottom list need never hold more. */
   private readonly rerollLimit: number;
-  readonly perRun: number;
+  private readonly perRun: number;
 
   constructor(
     private readonly input: BatchWorkflowInput,
@@ -158,13 +112,10 @@ export class BatchState {
     // Group names are data: spend per group lives in a map without a prototype (shared/budget.ts).
     this.carry = { ...start, groupSpend: groupMap(start.groupSpend) };
     this.stage = this.carry.phase;
-    this.purse = new Purse(this.carry.budgetMicros, () => this.carry.totals.costMicros);
+    this.budget = new BatchBudget(input, this.carry, () => this.stage);
+    this.waste = new WasteBreaker(input.options, this.carry);
     this.rerollLimit = rerollCount(input.thumbnails, input.options.rerollFraction);
     this.perRun = input.thumbnailsPerRun ?? DEFAULT_THUMBNAILS_PER_RUN;
-  }
-
-  get phase(): BatchCarry['phase'] {
-    return this.carry.phase;
   }
 
   /** The failure that stops the batch, once one was seen (see shared/failures.ts `stopsBatch`). */
@@ -228,8 +179,9 @@ export class BatchState {
   record(result: ThumbnailWorkflowResult, draftScore?: number): RerollDecision | undefined {
     const c = this.carry;
     mergeTotals(c.totals, result.totals);
-    this.settleReservation(result.phase, result.thumbnailId, result.totals.costMicros);
-    this.checkWaste(result);
+    this.budget.settle(result.phase, result.thumbnailId, result.totals.costMicros);
+    const waste = this.waste.check(result);
+    if (waste) this.noteStop('WasteLimitReached', waste);
     if (!result.ok) this.noteStop(result.type, `${result.thumbnailId}: ${result.reason}`);
     for (const f of result.failures) this.noteStop(f.type, `${result.thumbnailId}: ${f.message}`);
     this.recent.push({
@@ -249,7 +201,7 @@ export class BatchState {
         return;
       }
       c.drafted += 1;
-      this.keepLowest({ id: result.thumbnailId, score });
+      insertLowest(c.bottom, { id: result.thumbnailId, score }, this.rerollLimit);
       return;
     }
     // A failed re-roll leaves the draft as the thumbnail: it is in the decision, not a failed thumbnail.
@@ -262,8 +214,8 @@ export class BatchState {
   }
 
   /** A thumbnail cancelled with the batch: its record is in the store, booked by `recordCancelled`. */
-  childCancelled(thumbnailId: string, phase: 'draft' | 'reroll'): void {
-    this.settleReservation(phase, thumbnailId, 0);
+  childCancelled(thumbnailId: string, phase: Phase): void {
+    this.budget.settle(phase, thumbnailId, 0);
     this.cancelled.push({ thumbnailId, phase });
   }
 
@@ -280,7 +232,7 @@ export class BatchState {
   }
 
   /** A thumbnail workflow that ended without a result (it failed as a workflow, e.g. bad input). */
-  childFailed(thumbnailId: string, phase: 'draft' | 'reroll', type: string | undefined, reason: string): void {
+  childFailed(thumbnailId: string, phase: Phase, type: string | undefined, reason: string): void {
     this.record({
       ok: false,
       type: type ?? 'Error',
@@ -303,127 +255,17 @@ export class BatchState {
     } else c.failedUnlisted += 1;
   }
 
-  /** Keeps the `rerollLimit` lowest best-draft scores seen so far (a bounded list, so it can be carried). */
-  private keepLowest(item: ScoredThumbnail): void {
-    if (this.rerollLimit <= 0) return;
-    const list = this.carry.bottom;
-    list.push(item);
-    list.sort(byScoreThenId);
-    if (list.length > this.rerollLimit) list.length = this.rerollLimit;
-  }
-
-  /**
-   * The waste breaker: a provider that keeps charging for unusable images (junk answers, wrong sizes)
-   * would otherwise eat the budget quietly. Stops after `maxConsecutiveUnusable` paid-but-unusable
-   * calls in a row, or once their share of spend passes `maxUnusableShare` after `WASTE_MIN_CALLS` calls.
-   */
-  private checkWaste(result: ThumbnailWorkflowResult): void {
-    const c = this.carry;
-    const { maxConsecutiveUnusable, maxUnusableShare } = this.input.options;
-    const entries = [...result.ledger].sort((a, b) => a.attempt - b.attempt || a.candidateIndex - b.candidateIndex);
-    for (const e of entries) c.consecutiveUnusable = e.outcome === 'unusable' ? c.consecutiveUnusable + 1 : 0;
-    const t = c.totals;
-    if (c.consecutiveUnusable >= maxConsecutiveUnusable) {
-      this.noteStop(
-        'WasteLimitReached',
-        `${c.consecutiveUnusable} paid calls in a row gave no usable image (last: ${result.thumbnailId})`
-      );
-    } else if (t.calls >= WASTE_MIN_CALLS && t.unusableCostMicros > maxUnusableShare * t.costMicros) {
-      this.noteStop(
-        'WasteLimitReached',
-        `${formatUsd(t.unusableCostMicros)} of ${formatUsd(t.costMicros)} spent on unusable images ` +
-          `(over ${Math.round(maxUnusableShare * 100)}%)`
-      );
-    }
-  }
-
   private noteStop(type: string, message: string): void {
     if (this.stopFailure || !ruleOf(type).stopsBatch) return;
     this.stopFailure = ApplicationFailure.nonRetryable(withFix(type, `batch stopped: ${message}`), type);
     this.stage = 'failed';
   }
 
-  // --- Budget ---
-
-  /** Price-card cost of one provider call of a phase: what a call under way is reserved at. */
-  private perCallMicros(phase: 'draft' | 'reroll'): number {
-    const { draftModel, draftSteps, rerollModel } = this.input.options;
-    return phase === 'draft' ? callReservationMicros(draftModel, draftSteps) : callReservationMicros(rerollModel);
-  }
-
-  private groupPurse(group: string): Purse | undefined {
-    const limit = groupLimit(this.input.budget, group);
-    if (limit === undefined) return undefined;
-    let purse = this.groupPurses.get(group);
-    if (!purse) {
-      purse = new Purse(limit, () => this.carry.groupSpend[group] ?? 0);
-      this.groupPurses.set(group, purse);
-    }
-    return purse;
-  }
-
-  /**
-   * Whether a thumbnail may start: its calls (one per candidate, plus room for a retry) at the price
-   * card must fit under the batch limit and its group's limit, counting what is booked and what the
-   * thumbnails under way have reserved. Admitted, it reserves that much until it finishes.
-   */
-  admit(id: string, phase: 'draft' | 'reroll', metadata: Record<string, MetadataValue> | undefined): Admission {
-    const calls = (phase === 'draft' ? this.input.options.candidates : 1) + RETRY_ALLOWANCE_CALLS;
-    const micros = calls * this.perCallMicros(phase);
-    const group = budgetGroupOf(this.input.budget, metadata);
-    const groupPurse = group === undefined ? undefined : this.groupPurse(group);
-    if (!this.purse.fits(micros)) {
-      return {
-        ok: false,
-        scope: 'batch',
-        waitable: this.purse.reserved > 0,
-        reason:
-          `the batch limit of ${formatUsd(this.purse.limit!, 2)} is reached: ${formatUsd(this.carry.totals.costMicros)} ` +
-          `spent, ${formatUsd(this.purse.reserved)} under way, ${formatUsd(micros)} needed for the next thumbnail`,
-      };
-    }
-    if (groupPurse && !groupPurse.fits(micros)) {
-      return {
-        ok: false,
-        scope: 'group',
-        waitable: groupPurse.reserved > 0,
-        reason: `the ${this.input.budget!.key} "${group}" limit of ${formatUsd(groupPurse.limit!, 2)} is reached`,
-      };
-    }
-    if (this.purse.limit === undefined && !groupPurse) return { ok: true };
-    this.purse.reserve(micros);
-    groupPurse?.reserve(micros);
-    this.reservations.set(`${phase}/${id}`, { micros, ...(group !== undefined && groupPurse ? { group } : {}) });
-    return { ok: true, allowanceMicros: micros };
-  }
-
-  /** A thumbnail finished: its reservation gives way to what it actually booked. */
-  private settleReservation(phase: 'draft' | 'reroll', id: string, bookedMicros: number): void {
-    const r = this.reservations.get(`${phase}/${id}`);
-    if (!r) return;
-    this.reservations.delete(`${phase}/${id}`);
-    this.purse.release(r.micros);
-    if (r.group !== undefined) {
-      this.groupPurses.get(r.group)?.release(r.micros);
-      this.carry.groupSpend[r.group] = (this.carry.groupSpend[r.group] ?? 0) + bookedMicros;
-    }
-  }
-
-  /** Why the budget stopped the batch, once it did. */
-  get budgetStop(): string | undefined {
-    return this.carry.budgetStop;
-  }
-
-  /** Nothing new starts; what is under way finishes, and what was drafted is delivered. */
-  stopForBudget(reason: string): void {
-    this.carry.budgetStop ??= boundedMessage(reason, MAX_REASON_CHARS);
-  }
-
   /**
    * A thumbnail over its group's limit is not started: a draft is listed as failed with the reason; a
    * re-roll leaves the draft standing, which its decision says.
    */
-  skipForBudget(id: string, phase: 'draft' | 'reroll', reason: string, draftScore?: number): void {
+  skipForBudget(id: string, phase: Phase, reason: string, draftScore?: number): void {
     this.carry.budgetSkipped += 1;
     if (phase === 'draft') {
       this.recordFailure(id, 'BudgetExhausted', `not started: ${reason}`);
@@ -439,76 +281,9 @@ export class BatchState {
     }
   }
 
-  /** Why a new batch limit cannot be taken, or undefined (the `setBudget` update's validator). */
-  budgetUpdateProblem(maxUsd: unknown): string | undefined {
-    if (
-      typeof maxUsd !== 'number' ||
-      !Number.isFinite(maxUsd) ||
-      maxUsd <= 0 ||
-      usdToMicros(maxUsd) > MAX_BUDGET_MICROS
-    ) {
-      return `maxUsd must be a number of US dollars above 0 and at most 1000000, got ${JSON.stringify(maxUsd)}`;
-    }
-    if (this.carry.budgetStop) return `the batch already stopped on its budget (${this.carry.budgetStop})`;
-    if (this.stage !== 'drafting' && this.stage !== 'rerolling') {
-      return `the batch is ${this.stage}: it starts no more provider calls`;
-    }
-    const committed = this.purse.committed;
-    if (usdToMicros(maxUsd) < committed) {
-      return (
-        `$${maxUsd} is below what is already committed: ${formatUsd(this.carry.totals.costMicros)} spent and ` +
-        `${formatUsd(this.purse.reserved)} under way (at least ${formatUsd(committed)})`
-      );
-    }
-    return undefined;
-  }
-
-  /** Takes a new batch limit (validated by {@link budgetUpdateProblem}) and answers with the headroom. */
-  setBudget(maxUsd: number): BudgetAnswer {
-    this.carry.budgetMicros = usdToMicros(maxUsd);
-    this.purse.setLimit(this.carry.budgetMicros);
-    return this.budgetAnswer();
-  }
-
-  private budgetAnswer(): BudgetAnswer {
-    const limit = this.carry.budgetMicros ?? 0;
-    return {
-      maxUsd: microsToUsd(limit),
-      spentUsd: microsToUsd(this.carry.totals.costMicros),
-      inFlightUsd: microsToUsd(this.purse.reserved),
-      headroomUsd: microsToUsd(Math.max(0, limit - this.purse.committed)),
-    };
-  }
-
   /** The callback's delivery, shown in the UI's details and kept in the result. */
   noteNotification(outcome: NotificationOutcome): void {
     this.notification = outcome;
-  }
-
-  /** The completion callback's body. */
-  completion(status: CompletionStatus, finishedAt: Date, outputDir?: string, reason?: string): CompletionSummary {
-    const c = this.carry;
-    const cost = this.cost();
-    // Only the schedule's own firing may run a batch under an id of this form (validateBatchInput).
-    const schedule = scheduleOfBatchId(this.input.batchId);
-    return {
-      event: 'thumbgate.batch.finished',
-      batchId: this.input.batchId,
-      workflowId: this.input.batchId,
-      ...(schedule !== undefined ? { schedule } : {}),
-      status,
-      ...(reason !== undefined ? { reason: boundedMessage(reason, MAX_REASON_CHARS) } : {}),
-      thumbnails: this.input.thumbnails,
-      succeeded: c.drafted,
-      failed: c.failed.length + c.failedUnlisted,
-      rerolled: c.rerolled,
-      rerollWins: c.rerollWins,
-      spendMicros: c.totals.costMicros,
-      spendUsd: microsToUsd(c.totals.costMicros),
-      costPerUsableUsd: microsToUsd(cost.costPerUsableMicros),
-      ...(outputDir !== undefined ? { outputDir } : {}),
-      finishedAt: finishedAt.toISOString(),
-    };
   }
 
   /** The state the next run starts from. */
@@ -516,41 +291,19 @@ export class BatchState {
     return { ...this.input, carry: { ...this.carry, runs: this.carry.runs + 1 } };
   }
 
-  progress(inFlight: number): BatchProgress {
+  /** The state as the views read it (workflows/batch-views.ts). */
+  view(): BatchView {
     const c = this.carry;
     return {
-      batchId: this.input.batchId,
+      input: this.input,
+      carry: c,
       stage: this.stage,
-      thumbnails: this.input.thumbnails,
-      drafted: c.drafted,
-      failed: c.failed.length + c.failedUnlisted,
       rerollTarget: c.phase === 'rerolling' ? c.rerollQueue.length : this.rerollLimit,
-      rerolled: c.rerolled,
-      inFlight,
-      spendMicros: c.totals.costMicros,
-      ...(c.budgetMicros !== undefined ? { budgetMicros: c.budgetMicros, committedMicros: this.purse.committed } : {}),
-      run: c.runs,
+      committedMicros: this.budget.committedMicros,
+      recent: this.recent,
+      ...(this.reconciled ? { reconciled: this.reconciled } : {}),
+      ...(this.notification ? { notification: this.notification } : {}),
     };
-  }
-
-  /** The Temporal UI's current details: cost no history events, so they follow every finished thumbnail. */
-  details(inFlight: number): string {
-    const p = this.progress(inFlight);
-    return [
-      `**${p.stage}** — ${p.drafted}/${p.thumbnails} drafted, ${p.failed} failed, ` +
-        `${p.rerolled}/${p.rerollTarget} re-rolled`,
-      `spend ${formatUsd(p.spendMicros)}` +
-        (p.budgetMicros !== undefined ? ` of a ${formatUsd(p.budgetMicros, 2)} limit` : '') +
-        ` (run ${p.run})`,
-      ...(this.carry.budgetStop ? [`stopped by budget: ${this.carry.budgetStop}`] : []),
-      ...(this.notification
-        ? [
-            this.notification.outcome === 'delivered'
-              ? 'callback delivered'
-              : `callback ${this.notification.outcome}: ${this.notification.error}`,
-          ]
-        : []),
-    ].join('\n\n');
   }
 
   /** The balance the reconciliation starts from (first run only; later runs carry it). */
@@ -569,52 +322,5 @@ export class BatchState {
     const providerChargedMicros = start - balanceAtEndMicros;
     const ledgerMicros = this.carry.totals.costMicros;
     this.reconciled = { providerChargedMicros, ledgerMicros, driftMicros: ledgerMicros - providerChargedMicros };
-  }
-
-  cost(): BatchCost {
-    const { options, batchId, thumbnails } = this.input;
-    const c = this.carry;
-    const seedPerThumbnail = gatePerThumbnailMicros(options);
-    const allReroll = rerollCostMicros(options.rerollModel);
-    return {
-      batchId,
-      totals: c.totals,
-      usableThumbnails: c.drafted,
-      costPerUsableMicros: c.drafted > 0 ? Math.round(c.totals.costMicros / c.drafted) : 0,
-      counterfactuals: [
-        {
-          label: `seed expectation (${options.candidates} × ${options.draftModel} + ${options.rerollFraction * 100}% × ${options.rerollModel})`,
-          totalMicros: seedPerThumbnail * thumbnails,
-          perThumbnailMicros: seedPerThumbnail,
-        },
-        {
-          label: `everything on ${options.rerollModel}`,
-          totalMicros: allReroll * thumbnails,
-          perThumbnailMicros: allReroll,
-        },
-      ],
-      ...(this.reconciled ? { reconciled: this.reconciled } : {}),
-      recentThumbnails: this.recent,
-    };
-  }
-
-  result(outputDir: string, notification?: NotificationOutcome): BatchResult {
-    const c = this.carry;
-    return {
-      batchId: this.input.batchId,
-      status: c.budgetStop ? 'budget-stopped' : 'done',
-      ...(c.budgetStop ? { budgetStop: c.budgetStop } : {}),
-      thumbnails: this.input.thumbnails,
-      succeeded: c.drafted,
-      failed: c.failed,
-      failedUnlisted: c.failedUnlisted,
-      rerolled: c.rerolled,
-      rerollWins: c.rerollWins,
-      rerolls: c.rerolls,
-      cost: this.cost(),
-      outputDir,
-      ...(notification ? { notification } : {}),
-      runs: c.runs,
-    };
   }
 }

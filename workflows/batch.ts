@@ -18,16 +18,19 @@ import {
   costQuery,
   progressQuery,
   setBudgetUpdate,
+  validateBatchInput,
   type BatchResult,
   type BatchWorkflowInput,
   type SetBudgetInput,
 } from '../shared/batch-workflow.js';
 import type { CompletionStatus, NotificationOutcome } from '../shared/notification.js';
 import { requestForBrief } from '../shared/brief-request.js';
-import { microsToUsd } from '../shared/price-card.js';
+import type { Phase } from '../shared/generation.js';
+import { microsToUsd } from '../shared/money.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
-import { BatchState, validateBatchInput, type RunWork } from './batch-state.js';
+import { BatchState, type RunWork } from './batch-state.js';
+import { batchCost, batchDetails, batchProgress, batchResult, completionSummary } from './batch-views.js';
 import { applicationFailureIn } from './failure-chain.js';
 import { notify } from './notify.js';
 import { countRerollDecision } from './metrics.js';
@@ -90,18 +93,18 @@ const BRIEF_PAGE = 200;
 async function admit(
   state: BatchState,
   brief: ThumbnailBrief,
-  phase: 'draft' | 'reroll',
+  phase: Phase,
   inFlight: Set<Promise<void>>,
   draftScore?: number
 ): Promise<number | null | undefined> {
   for (;;) {
-    const admission = state.admit(brief.id, phase, brief.metadata);
+    const admission = state.budget.admit(brief.id, phase, brief.metadata);
     if (admission.ok) return admission.allowanceMicros ?? null;
     if (admission.waitable && inFlight.size > 0) {
       await Promise.race(inFlight);
       continue;
     }
-    if (admission.scope === 'batch') state.stopForBudget(admission.reason);
+    if (admission.scope === 'batch') state.budget.stop(admission.reason);
     else state.skipForBudget(brief.id, phase, admission.reason, draftScore);
     return undefined;
   }
@@ -129,7 +132,7 @@ async function runThumbnail(
   input: BatchWorkflowInput,
   state: BatchState,
   brief: ThumbnailBrief,
-  phase: 'draft' | 'reroll',
+  phase: Phase,
   allowanceMicros: number | null,
   draftScore?: number
 ): Promise<void> {
@@ -175,7 +178,7 @@ async function runWindow(
   const size = workSize(work);
   let page: ThumbnailBrief[] = [];
   let pageStart = 0;
-  for (let i = 0; i < size && !state.stopped && !state.budgetStop; i++) {
+  for (let i = 0; i < size && !state.stopped && !state.budget.stopReason; i++) {
     if (i >= pageStart + page.length) {
       pageStart = i;
       page = await loadPage(input, work, i, Math.min(BRIEF_PAGE, size - i));
@@ -215,11 +218,11 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   validateBatchInput(input, workflowInfo().parent?.workflowId);
   const state = new BatchState(input);
   const inFlight = new Set<Promise<void>>();
-  setHandler(progressQuery, () => state.progress(inFlight.size));
-  setHandler(costQuery, () => state.cost());
-  const describe = (): void => setCurrentDetails(state.details(inFlight.size));
+  setHandler(progressQuery, () => batchProgress(state.view(), inFlight.size));
+  setHandler(costQuery, () => batchCost(state.view()));
+  const describe = (): void => setCurrentDetails(batchDetails(state.view(), inFlight.size));
   const publish = (): void => {
-    const p = state.progress(inFlight.size);
+    const p = batchProgress(state.view(), inFlight.size);
     upsertSearchAttributes([
       { key: spendUsdKey, value: microsToUsd(p.spendMicros) },
       { key: stageKey, value: p.stage },
@@ -229,8 +232,8 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
   };
   setHandler(
     setBudgetUpdate,
-    ({ maxUsd }) => {
-      const answer = state.setBudget(maxUsd);
+    ({ maxMicros }) => {
+      const answer = state.budget.setLimit(maxMicros);
       describe();
       return answer;
     },
@@ -238,7 +241,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
       // Refused before it is written to history: a lower limit than what is committed cannot be kept.
       // Any client can send it: the payload is checked, not trusted to match the type.
       validator: (update: SetBudgetInput | undefined) => {
-        const problem = state.budgetUpdateProblem((update as Partial<SetBudgetInput> | undefined)?.maxUsd);
+        const problem = state.budget.budgetUpdateProblem((update as Partial<SetBudgetInput> | undefined)?.maxMicros);
         if (problem) throw new Error(problem);
       },
     }
@@ -250,7 +253,10 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
     reason?: string
   ): Promise<NotificationOutcome | undefined> => {
     if (!input.notifyUrl) return undefined;
-    const outcome = await notify(input.notifyUrl, state.completion(status, new Date(), outputDir, reason));
+    const outcome = await notify(
+      input.notifyUrl,
+      completionSummary(state.view(), status, new Date(), outputDir, reason)
+    );
     state.noteNotification(outcome);
     describe();
     return outcome;
@@ -269,7 +275,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         break;
       }
       // Over the limit: no re-rolls; what was drafted is delivered.
-      if (state.budgetStop) break;
+      if (state.budget.stopReason) break;
       if (state.completeWork(work)) {
         publish();
         return await continueAsNew<typeof batchWorkflow>(state.nextRun());
@@ -287,17 +293,17 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchRes
         batchId: input.batchId,
         manifest: input.manifest,
         rerolls: state.rerollDecisions,
-        cost: state.cost(),
+        cost: batchCost(state.view()),
         workflowId: workflowInfo().workflowId,
-        ...(state.budgetStop ? { notStartedReason: `not started: ${state.budgetStop}` } : {}),
+        ...(state.budget.stopReason ? { notStartedReason: `not started: ${state.budget.stopReason}` } : {}),
       },
     ]);
     if (state.stopped) throw state.stopped;
-    const status = state.budgetStop ? 'budget-stopped' : 'done';
+    const status = state.budget.stopReason ? 'budget-stopped' : 'done';
     state.setStage(status);
     publish();
     const notification = await notifyEnd(status, outputDir);
-    return state.result(outputDir, notification);
+    return batchResult(state.view(), outputDir, notification);
   } catch (err) {
     if (isCancellation(err)) {
       await bookCancelled(state, inFlight);

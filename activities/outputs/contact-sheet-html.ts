@@ -15,8 +15,8 @@ import {
   previewPath,
   winnerFileName,
 } from './output-names.js';
-import { isSameCandidate } from './results-line.js';
-import { describeComponents } from '../../shared/score-explanation.js';
+import { describeComponents } from '../../shared/decision/score-explanation.js';
+import { isSameCandidate } from '../../shared/decision/winner.js';
 import { scoreComponents } from './score-components.js';
 import type { ThumbnailOutcome } from './thumbnail-outcome.js';
 

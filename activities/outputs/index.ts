@@ -10,14 +10,13 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
-import { failure } from '../../shared/failures.js';
 import { formatUsd } from '../../shared/price-card.js';
-import { integerProblem } from '../../shared/validation.js';
-import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { isSameCandidate } from '../../shared/decision/winner.js';
 import { resultKey, resultsNamespace } from '../batch-records.js';
 import { BlobNotFoundError, type BlobStore } from '../../node/blob-store.js';
 import { AtomicTextFile, removeStaleTempFiles, writeFileAtomic } from '../../node/atomic-file.js';
+import { readStoredManifest } from '../../node/stored-manifest.js';
 import { RANDOM_WEIGHTS_HTML_NOTICE, pageHtml, rowHtml } from './contact-sheet-html.js';
 import { SHEET_MAX_ROWS, TILE_HEIGHT, TILE_WIDTH, renderContactSheet, type SheetRow } from './contact-sheet-image.js';
 import { activityHeartbeat, isCancellation, logWarning, type Heartbeat } from './heartbeat.js';
@@ -34,7 +33,7 @@ import {
   winnerFileName,
 } from './output-names.js';
 import { assertRealDirInside, assertSafeId, batchOutputDir, resolveInside } from './output-paths.js';
-import { isSameCandidate, resultsLine } from './results-line.js';
+import { resultsLine } from './results-line.js';
 import { countOutcome, emptyCounts, type BatchSummary } from './summary.js';
 import { canRenderText } from './text-rendering.js';
 import { decideOutcome, type ThumbnailOutcome } from './thumbnail-outcome.js';
@@ -75,35 +74,6 @@ export interface WriteBatchOutputsResult {
   outputDir: string;
   /** Thumbnails with a delivered image. */
   winners: number;
-}
-
-/** Largest brief side the writer will resize to (the models top out at 2048). */
-const MAX_SIDE = 8192;
-
-function parseManifest(text: string): ThumbnailBrief[] {
-  const briefs: ThumbnailBrief[] = [];
-  const seen = new Set<string>();
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let brief: ThumbnailBrief;
-    try {
-      brief = JSON.parse(line) as ThumbnailBrief;
-    } catch (err) {
-      throw failure('InvalidManifest', `manifest line ${i + 1} is not JSON: ${String(err)}`);
-    }
-    // Checked before anything is written: one bad id refuses the whole folder.
-    assertSafeId('thumbnail id', brief?.id);
-    if (seen.has(brief.id)) {
-      throw failure('InvalidManifest', `thumbnail id ${brief.id} appears twice in the manifest`);
-    }
-    seen.add(brief.id);
-    for (const side of ['width', 'height'] as const) {
-      const problem = integerProblem(`brief ${brief.id} ${side}`, brief[side], { min: 1, max: MAX_SIDE });
-      if (problem) throw failure('InvalidManifest', problem);
-    }
-    briefs.push(brief);
-  });
-  return briefs;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -204,7 +174,8 @@ export function createOutputActivities(deps: OutputDeps) {
   /** Writes `outRoot/<batchId>/`; see docs/outputs.md for every file. */
   async function writeBatchOutputs(input: WriteBatchOutputsInput): Promise<WriteBatchOutputsResult> {
     const outputDir = batchOutputDir(deps.outRoot, input.batchId);
-    const briefs = parseManifest((await store.get(input.manifest)).toString('utf8'));
+    // Ids are checked before anything is written: one bad id refuses the whole folder.
+    const briefs = await readStoredManifest(store, input.manifest, (id) => assertSafeId('thumbnail id', id));
     const previewDir = resolveInside(outputDir, PREVIEW_DIR);
     // Every path is checked before the first write.
     for (const brief of briefs) resolveInside(outputDir, winnerFileName(brief.id));

@@ -1,11 +1,12 @@
 /** One line of results.jsonl: everything known about a brief's outcome, in a stable field order. */
 import type { MetadataValue } from '../../shared/thumbnail-brief.js';
 import { microsToUsdExact } from '../../shared/price-card.js';
-import type { ScoreComponentName } from '../../shared/score-explanation.js';
+import type { ScoreComponentName } from '../../shared/decision/score-explanation.js';
 import type { TextCheck } from '../../shared/scoring.js';
 import { previewPath, winnerFileName } from './output-names.js';
 import { scoreComponents, type ScoreComponents } from './score-components.js';
-import { componentPoints, type CandidateView, type ThumbnailOutcome } from './thumbnail-outcome.js';
+import { componentPoints, isSameCandidate, type CandidateView } from '../../shared/decision/winner.js';
+import type { ThumbnailOutcome } from './thumbnail-outcome.js';
 
 export interface ResultsLineCandidate {
   phase: CandidateView['phase'];
@@ -67,10 +68,6 @@ export interface ResultsLine {
   candidates: ResultsLineCandidate[];
   failures: ThumbnailOutcome['failures'];
   randomWeights: boolean;
-}
-
-export function isSameCandidate(a: CandidateView | undefined, b: CandidateView): boolean {
-  return a !== undefined && a.phase === b.phase && a.index === b.index;
 }
 
 /** `previews` maps an original's sha256 to whether its preview exists. */

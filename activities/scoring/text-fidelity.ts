@@ -25,6 +25,7 @@
  * The distance is that cost divided by the number of requested words, capped at 1; fidelity is
  * 1 − distance. Nothing requested → fidelity 1 (nothing to get wrong).
  */
+import { editDistance } from '../../shared/edit-distance.js';
 
 /** The words of `text` after the normalisation above. */
 export function textWords(text: string): string[] {
@@ -36,24 +37,6 @@ export function textWords(text: string): string[] {
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .split(' ')
     .filter(Boolean);
-}
-
-/** Levenshtein distance between two strings, by code point. */
-export function editDistance(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  if (!x.length) return y.length;
-  if (!y.length) return x.length;
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const sub = (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1);
-      row.push(Math.min(sub, (prev[j] as number) + 1, (row[j - 1] as number) + 1));
-    }
-    prev = row;
-  }
-  return prev[y.length] as number;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { BilledCall } from '../../shared/generation.js';
 import { FAILURES, type FailureType } from '../../shared/failures.js';
+import { header, type ResponseHeaders } from './headers.js';
 
 export interface SegmindErrorInit {
   status?: number;
@@ -61,21 +62,14 @@ export function classifyStatus(status: number, body = ''): FailureType {
  * Delay the provider asks for: `Retry-After` (seconds or HTTP date), else Segmind's own
  * `x-rate-limit-reset-at-utc`. Undefined when neither is usable.
  */
-export function retryAfterMs(
-  headers: Record<string, string | string[] | undefined>,
-  now: number = Date.now()
-): number | undefined {
-  const first = (name: string): string | undefined => {
-    const v = headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  const retryAfter = first('retry-after')?.trim();
+export function retryAfterMs(headers: ResponseHeaders, now: number = Date.now()): number | undefined {
+  const retryAfter = header(headers, 'retry-after')?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
     const at = Date.parse(retryAfter);
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
-  const reset = first('x-rate-limit-reset-at-utc')?.trim();
+  const reset = header(headers, 'x-rate-limit-reset-at-utc')?.trim();
   if (reset) {
     const at = /^\d+$/.test(reset) ? Number(reset) * 1000 : Date.parse(reset);
     if (!Number.isNaN(at)) return Math.max(0, at - now);

@@ -7,10 +7,8 @@ import type { batchWorkflow } from '../../workflows/batch.js';
 /** The batch's handle and description; a batch that does not exist is exit code 4. */
 export async function findBatch(
   temporal: Connected,
-  batchId: string | undefined,
-  usage: string
+  batchId: string
 ): Promise<{ handle: BatchHandle; description: WorkflowExecutionDescription }> {
-  if (!batchId) throw new CliError(EXIT.invalidInput, `a batch id is required\nusage: ${usage}`);
   const handle = temporal.client.workflow.getHandle<typeof batchWorkflow>(batchId);
   try {
     return { handle, description: await handle.describe() };

@@ -1,31 +1,37 @@
-import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { setBudgetUpdate, type BudgetAnswer } from '../../shared/batch-workflow.js';
-import { connectTemporal } from '../connection.js';
+import { command, jsonFlag, type FlagValues, type Flags } from '../command-spec.js';
+import { withTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { rootCause } from '../failure-cause.js';
 import type { Output } from '../output.js';
 import { usdAmount } from '../run-flags.js';
+import { formatUsd, usdToMicros } from '../../shared/money.js';
 import { findBatch } from './batch-handle.js';
 
-export const budgetUsage =
-  "thumbgate budget BATCH_ID --max-usd USD [--json]   (raise or lower a running batch's limit)";
+const flags = {
+  'max-usd': { type: 'string', arg: 'USD', description: 'the new limit in US dollars', required: true },
+  ...jsonFlag,
+} as const satisfies Flags;
 
-const usd = (n: number): string => `$${n.toFixed(2)}`;
+export const budgetCommand = command({
+  name: 'budget',
+  args: ['BATCH_ID'],
+  summary:
+    "Raises or lowers a running batch's spending limit (the setBudget update); refused below what is already " +
+    'committed; answers with the headroom.',
+  flags,
+  run: budget,
+});
 
 /** Sets a running batch's limit through the `setBudget` update; the batch answers with its headroom. */
-export async function budget(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'max-usd': { type: 'string' }, json: { type: 'boolean' } },
-  });
-  if (values['max-usd'] === undefined)
-    throw new CliError(EXIT.invalidInput, `--max-usd USD is required\nusage: ${budgetUsage}`);
-  const maxUsd = usdAmount('--max-usd', values['max-usd']);
-  const temporal = await connectTemporal();
-  try {
-    const { handle, description } = await findBatch(temporal, positionals[0], budgetUsage);
+async function budget(
+  { positionals, values }: { positionals: string[]; values: FlagValues<typeof flags> },
+  out: Output
+): Promise<ExitCode> {
+  const maxMicros = usdToMicros(usdAmount('--max-usd', values['max-usd']));
+  return withTemporal(async (temporal) => {
+    const { handle, description } = await findBatch(temporal, positionals[0]!);
     if (description.status.name !== 'RUNNING') {
       throw new CliError(
         EXIT.invalidInput,
@@ -34,7 +40,7 @@ export async function budget(argv: string[], out: Output): Promise<ExitCode> {
     }
     let answer: BudgetAnswer;
     try {
-      answer = await handle.executeUpdate(setBudgetUpdate, { args: [{ maxUsd }] });
+      answer = await handle.executeUpdate(setBudgetUpdate, { args: [{ maxMicros }] });
     } catch (err) {
       // The batch's validator refused it (below what is committed, or the batch is ending): nothing changed.
       if (err instanceof WorkflowUpdateFailedError) {
@@ -45,11 +51,9 @@ export async function budget(argv: string[], out: Output): Promise<ExitCode> {
     out.result(
       { batchId: handle.workflowId, ...answer },
       () =>
-        `batch ${handle.workflowId}: limit ${usd(answer.maxUsd)}; spent ${usd(answer.spentUsd)}, ` +
-        `${usd(answer.inFlightUsd)} under way; headroom ${usd(answer.headroomUsd)}`
+        `batch ${handle.workflowId}: limit ${formatUsd(answer.maxMicros, 2)}; spent ${formatUsd(answer.spentMicros, 2)}, ` +
+        `${formatUsd(answer.inFlightMicros, 2)} under way; headroom ${formatUsd(answer.headroomMicros, 2)}`
     );
     return EXIT.ok;
-  } finally {
-    await temporal.close();
-  }
+  });
 }

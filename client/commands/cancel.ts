@@ -1,17 +1,20 @@
-import { parseArgs } from 'node:util';
-import { connectTemporal } from '../connection.js';
+import { command, jsonFlag } from '../command-spec.js';
+import { withTemporal } from '../connection.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { findBatch } from './batch-handle.js';
 
-export const cancelUsage = 'thumbgate cancel BATCH_ID [--json]';
+export const cancelCommand = command({
+  name: 'cancel',
+  args: ['BATCH_ID'],
+  summary: 'Cancels a running batch: in-flight provider calls are aborted and nothing new is started.',
+  flags: jsonFlag,
+  run: cancel,
+});
 
-/** Requests cancellation: in-flight provider calls are aborted and nothing new is started. */
-export async function cancel(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const temporal = await connectTemporal();
-  try {
-    const { handle, description } = await findBatch(temporal, positionals[0], cancelUsage);
+async function cancel({ positionals }: { positionals: string[] }, out: Output): Promise<ExitCode> {
+  return withTemporal(async (temporal) => {
+    const { handle, description } = await findBatch(temporal, positionals[0]!);
     if (description.status.name !== 'RUNNING') {
       out.result(
         { batchId: handle.workflowId, cancelled: false, status: description.status.name },
@@ -25,7 +28,5 @@ export async function cancel(argv: string[], out: Output): Promise<ExitCode> {
       () => `cancellation requested for batch ${handle.workflowId}`
     );
     return EXIT.ok;
-  } finally {
-    await temporal.close();
-  }
+  });
 }

@@ -11,22 +11,40 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { KEYS_VAR, payloadCodecFromEnv } from '../../node/payload-codec.js';
+import { command, jsonFlag, type FlagValues, type Flags } from '../command-spec.js';
 import { withPayloadKeys } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
-
-export const codecServerUsage =
-  'thumbgate codec-server [--port N] [--host H] [--allow-origin URL ...]  (keys: THUMBGATE_PAYLOAD_KEYS; ' +
-  'optional THUMBGATE_CODEC_TOKEN)';
 
 const TOKEN_VAR = 'THUMBGATE_CODEC_TOKEN';
 const DEFAULT_PORT = 8888;
 const DEFAULT_HOST = '127.0.0.1';
 /** The local Temporal UI (`npm run temporal`, the demo). */
 const DEFAULT_ORIGIN = 'http://localhost:8233';
+
+const flags = {
+  port: { type: 'string', arg: 'N', description: `port to listen on, 0 for any free one (default ${DEFAULT_PORT})` },
+  host: { type: 'string', arg: 'H', description: `address to bind (default ${DEFAULT_HOST})` },
+  'allow-origin': {
+    type: 'string',
+    arg: 'URL',
+    multiple: true,
+    description: `browser origin (the Temporal UI's) allowed to call it (default ${DEFAULT_ORIGIN})`,
+  },
+  ...jsonFlag,
+} as const satisfies Flags;
+
+export const codecServerCommand = command({
+  name: 'codec-server',
+  summary:
+    'Decrypts payloads for the Temporal UI and the `temporal` CLI when payload encryption is on; runs until ' +
+    'interrupted.',
+  flags,
+  notes: `Keys: ${KEYS_VAR} (the workers' keys). With ${TOKEN_VAR} set, every call needs \`Authorization: Bearer <token>\`.`,
+  run: codecServer,
+});
 /** A history page's payloads are small (images travel by reference); this bounds a hostile body. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -188,16 +206,7 @@ function portOf(raw: string | undefined): number {
 }
 
 /** Runs until SIGINT / SIGTERM. */
-export async function codecServer(argv: string[], out: Output): Promise<ExitCode> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-    },
-  });
+async function codecServer({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
   const port = portOf(values.port);
   const codec = withPayloadKeys(() => payloadCodecFromEnv(process.env));
   if (!codec) {

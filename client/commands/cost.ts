@@ -1,15 +1,23 @@
-import { parseArgs } from 'node:util';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { costQuery, type BatchCost } from '../../shared/batch-workflow.js';
 import { formatUsd } from '../../shared/price-card.js';
-import { connectTemporal } from '../connection.js';
+import { command, jsonFlag } from '../command-spec.js';
+import { withTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { formatCost } from '../format-cost.js';
 import { table, type Output } from '../output.js';
 import type { BatchHandle } from '../batch-client.js';
 import { findBatch } from './batch-handle.js';
 
-export const costUsage = 'thumbgate cost BATCH_ID [--json]';
+export const costCommand = command({
+  name: 'cost',
+  args: ['BATCH_ID'],
+  summary:
+    'The ledger: spend by phase and model, cost per usable thumbnail, counterfactuals (live while running). ' +
+    'Exit 1 for a failed, cancelled or terminated batch.',
+  flags: jsonFlag,
+  run: cost,
+});
 
 const CLOSED_QUERY_TIMEOUT_MS = 15_000;
 
@@ -17,11 +25,9 @@ const CLOSED_QUERY_TIMEOUT_MS = 15_000;
  * The ledger of a batch in any state, from the `cost` query: Temporal answers queries on closed runs
  * too (replaying the history on a worker), so a failed or cancelled batch shows what it spent.
  */
-export async function cost(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const temporal = await connectTemporal();
-  try {
-    const { handle, description } = await findBatch(temporal, positionals[0], costUsage);
+async function cost({ positionals }: { positionals: string[] }, out: Output): Promise<ExitCode> {
+  return withTemporal(async (temporal) => {
+    const { handle, description } = await findBatch(temporal, positionals[0]!);
     const status = description.status.name;
     const running = status === 'RUNNING';
     const view = await ledgerOf(handle, status);
@@ -45,9 +51,7 @@ export async function cost(argv: string[], out: Output): Promise<ExitCode> {
     });
     // Like `status`: the ledger is printed either way, the exit code says whether the batch failed.
     return running || status === 'COMPLETED' || status === 'CONTINUED_AS_NEW' ? EXIT.ok : EXIT.batchFailed;
-  } finally {
-    await temporal.close();
-  }
+  });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   EstimateInputError,
   estimateCost,
@@ -7,23 +6,29 @@ import {
   SEED_MCN_VOLUME,
   type Volume,
 } from '../estimate.js';
+import { command, jsonFlag, type FlagValues, type Flags } from '../command-spec.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { batchOptionsFromFlags, batchOptionFlags } from '../options-flags.js';
 import type { Output } from '../output.js';
 
-export const estimateUsage = 'thumbgate estimate [--per-month N | --per-day N] [batch option flags] [--json]';
+const flags = {
+  'per-month': { type: 'string', arg: 'N', description: 'thumbnails a month (default: the seed MCN volume)' },
+  'per-day': { type: 'string', arg: 'N', description: 'thumbnails a day, instead of --per-month' },
+  ...jsonFlag,
+  ...batchOptionFlags,
+} as const satisfies Flags;
+
+export const estimateCommand = command({
+  name: 'estimate',
+  summary:
+    'Price-card arithmetic for every Flux model and the gate at a volume; needs no server. The batch options ' +
+    'set the gate the estimate prices.',
+  flags,
+  run: estimate,
+});
 
 /** Price-card arithmetic; needs no server. */
-export async function estimate(argv: string[], out: Output): Promise<ExitCode> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      'per-month': { type: 'string' },
-      'per-day': { type: 'string' },
-      ...batchOptionFlags,
-    },
-  });
+async function estimate({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
   if (values['per-month'] !== undefined && values['per-day'] !== undefined) {
     throw new CliError(EXIT.invalidInput, 'give either --per-month or --per-day, not both');
   }

@@ -1,19 +1,27 @@
-import { parseArgs } from 'node:util';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../../shared/search-attributes.js';
 import { parseInteger } from '../../shared/validation.js';
-import { connectTemporal } from '../connection.js';
+import { command, jsonFlag, type FlagValues, type Flags } from '../command-spec.js';
+import { withTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { table, type Output } from '../output.js';
 
-export const listUsage = 'thumbgate list [--limit N] [--json]';
+const flags = {
+  limit: { type: 'string', arg: 'N', description: 'how many batches, newest first', default: '20' },
+  ...jsonFlag,
+} as const satisfies Flags;
+
+export const listCommand = command({
+  name: 'list',
+  summary: 'Recent batches with stage, spend and size, from the search attributes the workflows publish.',
+  flags,
+  run: list,
+});
 
 /** Recent batches from visibility, with the spend and stage the workflows publish as search attributes. */
-export async function list(argv: string[], out: Output): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, limit: { type: 'string' } } });
-  const limit = values.limit === undefined ? 20 : parseInteger('--limit', values.limit, { min: 1 });
+async function list({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
+  const limit = parseInteger('--limit', values.limit, { min: 1 });
   if (typeof limit !== 'number') throw new CliError(EXIT.invalidInput, limit.problem);
-  const temporal = await connectTemporal();
-  try {
+  return withTemporal(async (temporal) => {
     const rows: {
       batchId: string;
       status: string;
@@ -56,7 +64,5 @@ export async function list(argv: string[], out: Output): Promise<ExitCode> {
           ])
     );
     return EXIT.ok;
-  } finally {
-    await temporal.close();
-  }
+  });
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   clipModelConfigFromEnv,
   pullClipModel,
@@ -8,30 +7,45 @@ import {
 } from '../../activities/scoring/index.js';
 import { PINNED_CLIP_MODELS } from '../../activities/scoring/model/config.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../../shared/scoring.js';
-import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { command, jsonFlag, type CommandGroup, type FlagValues, type Flags } from '../command-spec.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-export const modelsUsage =
-  'thumbgate models pull [--model ID] [--revision COMMIT] [--model-dir DIR] [--cache-dir DIR] [--json]';
+const flags = {
+  model: {
+    type: 'string',
+    arg: 'ID',
+    description: 'Hugging Face model id (default: THUMBGATE_CLIP_MODEL, else the pinned model)',
+  },
+  revision: {
+    type: 'string',
+    arg: 'COMMIT',
+    description: 'model revision (default: THUMBGATE_CLIP_REVISION, else the pin)',
+  },
+  'model-dir': {
+    type: 'string',
+    arg: 'DIR',
+    description: 'a folder that already holds the model files (THUMBGATE_MODEL_DIR)',
+  },
+  'cache-dir': { type: 'string', arg: 'DIR', description: 'where downloads go (THUMBGATE_MODEL_CACHE)' },
+  ...jsonFlag,
+} as const satisfies Flags;
+
+const modelsPullCommand = command({
+  name: 'models pull',
+  summary:
+    'Downloads the CLIP model ahead of time (with progress on a TTY) so scoring workers can run offline; every ' +
+    "file is checked against its sha256. Defaults are the worker's environment variables (docs/model-loading.md).",
+  flags,
+  run: models,
+});
 
 /**
  * `models pull`: downloads the CLIP model into the cache ahead of time, so scoring workers can run
  * offline (THUMBGATE_ALLOW_REMOTE_MODELS=false). Defaults are the worker's environment variables. Every
  * file is checked against its sha256 (the pin in code, or the lock written by the first pull).
  */
-export async function models(argv: string[], out: Output): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      revision: { type: 'string' },
-      'model-dir': { type: 'string' },
-      'cache-dir': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (positionals[0] !== 'pull') throw new CliError(EXIT.invalidInput, `usage: ${modelsUsage}`);
+async function models({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
   const config = clipModelConfigFromEnv(process.env, {
     modelId: values.model,
     revision: values.revision,
@@ -54,3 +68,9 @@ export async function models(argv: string[], out: Output): Promise<ExitCode> {
   );
   return EXIT.ok;
 }
+
+export const modelsCommands: CommandGroup = {
+  name: 'models',
+  summary: 'The CLIP model the scoring workers use.',
+  subcommands: [modelsPullCommand],
+};

@@ -2,22 +2,12 @@
  * `thumbgate schedule …`: batches on a cron, as Temporal Schedules. Each firing starts
  * `scheduledBatchWorkflow`, which reads the day's manifest on a worker and runs the batch as a child
  * (workflows/scheduled-batch.ts). Everything is checked here before a schedule is created: a schedule
- * that cannot work should fail now, at the desk, not at 06:00.
+ * that cannot work should fail now, at the desk, not at 06:00. `list` and `describe` are in
+ * schedule-view.ts.
  */
-import { parseArgs } from 'node:util';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { ManifestSourceError, templateUnderRoot } from '../../node/manifest/index.js';
 import { defaultManifestRoot } from '../../node/paths.js';
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type Client,
-  type ScheduleDescription,
-  type ScheduleHandle,
-} from '@temporalio/client';
-import { microsToUsd } from '../../shared/price-card.js';
 import {
   scheduleIdProblem,
   scheduledBatchInputProblems,
@@ -26,47 +16,37 @@ import {
   timezoneProblem,
   type ScheduledBatchInput,
 } from '../../shared/schedule.js';
-import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
+import { taskQueueFromEnv } from '../../shared/task-queues.js';
 import type { scheduledBatchWorkflow } from '../../workflows/scheduled-batch.js';
-import { connectTemporal, scheduleLink, type Connected } from '../connection.js';
+import { command, jsonFlag, type CommandGroup, type FlagValues, type Flags } from '../command-spec.js';
+import { scheduleLink, withTemporal } from '../connection.js';
 import { cronProblem } from '../cron.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
-import { describeFailure } from '../failure-cause.js';
 import { batchOptionFlags, batchOptionsFromFlags } from '../options-flags.js';
-import { table, type Output } from '../output.js';
-import { runFlags, runFlagsUsage, runSettingsFromFlags } from '../run-flags.js';
-
-export const scheduleUsage = `thumbgate schedule create SCHEDULE_ID --manifest TEMPLATE --cron EXPR [--timezone TZ]
-    [--catchup-window DURATION] [batch options as for start] ${runFlagsUsage} [--json]
-    (TEMPLATE: a path the workers can read, {date} = the fire date, e.g. 'briefs/{date}.jsonl')
-  thumbgate schedule list [--json]
-  thumbgate schedule describe|trigger|unpause|delete SCHEDULE_ID [--json]
-  thumbgate schedule pause SCHEDULE_ID [--note TEXT] [--json]`;
-
-const WORKFLOW_TYPE = 'scheduledBatchWorkflow';
+import type { Output } from '../output.js';
+import { runFlags, runSettingsFromFlags } from '../run-flags.js';
+import {
+  DURATION_UNITS,
+  WORKFLOW_TYPE,
+  findSchedule,
+  formatDuration,
+  inZone,
+  scheduleDescribeCommand,
+  scheduleIdCommand,
+  scheduleListCommand,
+  type ScheduleMemo,
+} from './schedule-view.js';
 
 /**
  * Temporal's own default catch-up window is a year: a schedule whose server was down for a week would
  * then start every missed day's batch on its return. An hour lets a short outage catch up and no more.
  */
 const DEFAULT_CATCHUP = '1h';
-const DURATION_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** The server refuses catch-up windows under 10 s; a minute is the shortest that makes sense here. */
 const MIN_CATCHUP_MS = DURATION_UNITS.m;
 const MAX_CATCHUP_MS = 365 * DURATION_UNITS.d;
 
-/** What the schedule keeps beside its action, for `list` (which does not return the action's input). */
-interface ScheduleMemo {
-  cron?: string;
-  timezone?: string;
-  manifestTemplate?: string;
-}
-
 const invalid = (message: string): CliError => new CliError(EXIT.invalidInput, message);
-
-function usageError(message: string): CliError {
-  return invalid(`${message}\nusage: ${scheduleUsage}`);
-}
 
 function parseDuration(flag: string, text: string): number {
   const m = /^(\d+)([smhd])$/.exec(text.trim());
@@ -75,53 +55,6 @@ function parseDuration(flag: string, text: string): number {
     throw invalid(`${flag} must be a duration such as 30m, 1h or 2d (from 1m to 365d), got ${JSON.stringify(text)}`);
   }
   return ms;
-}
-
-function formatDuration(ms: number): string {
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    if (ms % DURATION_UNITS[unit] === 0) return `${ms / DURATION_UNITS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
-/** `2026-11-26 06:00` in the schedule's time zone: the clock time the cron expression speaks of. */
-function inZone(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'short' }).format(date);
-}
-
-function oneId(positionals: string[]): string {
-  if (positionals.length !== 1) throw usageError('give exactly one SCHEDULE_ID');
-  return positionals[0]!;
-}
-
-/** A thumbgate schedule's description; another kind of schedule, or none, is exit 4. */
-async function findSchedule(
-  temporal: Connected,
-  scheduleId: string
-): Promise<{ handle: ScheduleHandle; description: ScheduleDescription }> {
-  const handle = temporal.client.schedule.getHandle(scheduleId);
-  const notFound = (): CliError =>
-    new CliError(
-      EXIT.notFound,
-      `no thumbgate schedule ${scheduleId} in namespace ${temporal.namespace} (try \`thumbgate schedule list\`)`
-    );
-  try {
-    const description = await handle.describe();
-    if (description.action.workflowType !== WORKFLOW_TYPE) throw notFound();
-    return { handle, description };
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw notFound();
-    throw err;
-  }
-}
-
-async function withTemporal<T>(run: (temporal: Connected) => Promise<T>): Promise<T> {
-  const temporal = await connectTemporal();
-  try {
-    return await run(temporal);
-  } finally {
-    await temporal.close();
-  }
 }
 
 // --- create ---
@@ -140,25 +73,43 @@ async function manifestUnderRoot(template: string): Promise<string> {
   }
 }
 
-async function create(argv: string[], out: Output): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      manifest: { type: 'string' },
-      cron: { type: 'string' },
-      timezone: { type: 'string', default: 'UTC' },
-      'catchup-window': { type: 'string', default: DEFAULT_CATCHUP },
-      json: { type: 'boolean' },
-      ...batchOptionFlags,
-      ...runFlags,
-    },
-  });
-  const scheduleId = oneId(positionals);
+const createFlags = {
+  manifest: {
+    type: 'string',
+    arg: 'TEMPLATE',
+    description:
+      "the manifest's path under the manifest root (THUMBGATE_MANIFEST_ROOT), read on the workers when it fires; " +
+      "{date} is the fire date, e.g. 'briefs/{date}.jsonl'",
+    required: true,
+  },
+  cron: { type: 'string', arg: 'EXPR', description: "when it fires, e.g. '0 6 * * *'", required: true },
+  timezone: { type: 'string', arg: 'TZ', description: 'IANA time zone of the cron expression', default: 'UTC' },
+  'catchup-window': {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'how late a missed firing may still start, 1m to 365d',
+    default: DEFAULT_CATCHUP,
+  },
+  ...jsonFlag,
+  ...batchOptionFlags,
+  ...runFlags,
+} as const satisfies Flags;
+
+const createCommand = command({
+  name: 'schedule create',
+  args: ['SCHEDULE_ID'],
+  summary: "Creates a schedule that starts a batch from the day's manifest on a cron; everything is checked first.",
+  flags: createFlags,
+  run: create,
+});
+
+async function create(
+  { values, positionals }: { values: FlagValues<typeof createFlags>; positionals: string[] },
+  out: Output
+): Promise<ExitCode> {
+  const scheduleId = positionals[0]!;
   const idProblem = scheduleIdProblem('SCHEDULE_ID', scheduleId);
   if (idProblem) throw invalid(idProblem);
-  if (!values.manifest) throw usageError('--manifest TEMPLATE is required');
-  if (!values.cron) throw usageError('--cron EXPR is required');
   const problem =
     templateProblem('--manifest', values.manifest) ??
     cronProblem('--cron', values.cron) ??
@@ -183,13 +134,13 @@ async function create(argv: string[], out: Output): Promise<ExitCode> {
     try {
       await temporal.client.schedule.create<typeof scheduledBatchWorkflow>({
         scheduleId,
-        spec: { cronExpressions: [values.cron!], timezone: input.timezone },
+        spec: { cronExpressions: [values.cron], timezone: input.timezone },
         action: {
           type: 'startWorkflow',
           workflowType: WORKFLOW_TYPE,
           // The server appends the fire time, so each firing has its own id.
           workflowId: scheduledWorkflowIdPrefix(scheduleId),
-          taskQueue: process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
+          taskQueue: taskQueueFromEnv(process.env),
           args: [input],
           staticSummary: `thumbgate schedule ${scheduleId}: ${input.manifestTemplate}`,
         },
@@ -234,190 +185,26 @@ async function create(argv: string[], out: Output): Promise<ExitCode> {
   });
 }
 
-// --- list ---
-
-async function list(argv: string[], out: Output): Promise<ExitCode> {
-  parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
-  return withTemporal(async (temporal) => {
-    const rows: {
-      scheduleId: string;
-      paused: boolean;
-      cron?: string;
-      timezone?: string;
-      manifestTemplate?: string;
-      nextActionTime?: string;
-      lastActionTime?: string;
-    }[] = [];
-    for await (const s of temporal.client.schedule.list()) {
-      if (s.action?.workflowType !== WORKFLOW_TYPE) continue;
-      const memo = (s.memo ?? {}) as ScheduleMemo;
-      rows.push({
-        scheduleId: s.scheduleId,
-        paused: s.state.paused,
-        cron: memo.cron,
-        timezone: memo.timezone,
-        manifestTemplate: memo.manifestTemplate,
-        nextActionTime: s.info.nextActionTimes[0]?.toISOString(),
-        lastActionTime: s.info.recentActions.at(-1)?.scheduledAt.toISOString(),
-      });
-    }
-    rows.sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0));
-    out.result(rows, () =>
-      rows.length === 0
-        ? 'no thumbgate schedules (create one with `thumbgate schedule create`)'
-        : table([
-            ['schedule', 'state', 'cron', 'time zone', 'next firing', 'manifest'],
-            ...rows.map((r) => [
-              r.scheduleId,
-              r.paused ? 'paused' : 'active',
-              r.cron ?? '',
-              r.timezone ?? '',
-              r.nextActionTime && r.timezone ? inZone(new Date(r.nextActionTime), r.timezone) : '',
-              r.manifestTemplate ?? '',
-            ]),
-          ])
-    );
-    return EXIT.ok;
-  });
-}
-
-// --- describe ---
-
-interface RecentFiring {
-  scheduledAt: string;
-  takenAt: string;
-  /** The scheduled run (`scheduledBatchWorkflow`) the firing started. */
-  workflowId: string;
-  status?: string;
-  /** The batch the run started (or would have started: a failed manifest starts none). */
-  batchId?: string;
-  batchStatus?: string;
-  /** Why the run failed, with the fix. */
-  failure?: string;
-}
-
-/** What one firing led to: its run, the batch the run names in its memo, and why it failed if it did. */
-async function firing(
-  client: Client,
-  action: ScheduleDescription['info']['recentActions'][number]
-): Promise<RecentFiring> {
-  const { workflowId, firstExecutionRunId } = action.action.workflow;
-  const found: RecentFiring = {
-    scheduledAt: action.scheduledAt.toISOString(),
-    takenAt: action.takenAt.toISOString(),
-    workflowId,
-  };
-  const run = client.workflow.getHandle(workflowId, firstExecutionRunId);
-  try {
-    const d = await run.describe();
-    found.status = d.status.name;
-    const batchId = d.memo?.batchId;
-    if (typeof batchId === 'string') found.batchId = batchId;
-    if (d.status.name === 'FAILED') {
-      // The run has ended, so its result is already there.
-      await run.result().catch((err: unknown) => {
-        if (err instanceof WorkflowFailedError) found.failure = describeFailure(err);
-      });
-    }
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    found.status = 'GONE (past retention)';
-  }
-  if (found.batchId) {
-    try {
-      found.batchStatus = (await client.workflow.getHandle(found.batchId).describe()).status.name;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      found.batchStatus = 'NOT STARTED';
-    }
-  }
-  return found;
-}
-
-async function describe(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const scheduleId = oneId(positionals);
-  return withTemporal(async (temporal) => {
-    const { description: d } = await findSchedule(temporal, scheduleId);
-    const input = d.action.args?.[0] as ScheduledBatchInput;
-    const memo = (d.memo ?? {}) as ScheduleMemo;
-    const recent = await Promise.all(d.info.recentActions.map((a) => firing(temporal.client, a)));
-    const ui = scheduleLink(temporal.namespace, scheduleId);
-    const view = {
-      scheduleId,
-      paused: d.state.paused,
-      ...(d.state.note ? { note: d.state.note } : {}),
-      cron: memo.cron,
-      timezone: input.timezone,
-      manifestTemplate: input.manifestTemplate,
-      options: input.options,
-      ...(input.budget ? { budget: input.budget } : {}),
-      ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
-      taskQueue: d.action.taskQueue,
-      overlap: d.policies.overlap,
-      catchupWindow: formatDuration(d.policies.catchupWindow),
-      nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
-      actionsTaken: d.info.numActionsTaken,
-      skippedOverlapping: d.info.numActionsSkippedOverlap,
-      missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
-      recentActions: recent,
-      ui,
-    };
-    out.result(view, () => {
-      const tz = input.timezone;
-      const lines = [
-        `schedule ${scheduleId}: ${d.state.paused ? `paused${d.state.note ? ` (${d.state.note})` : ''}` : 'active'}`,
-        `  cron:      ${memo.cron ?? '(not recorded)'} in ${tz}`,
-        `  manifest:  ${input.manifestTemplate} (read on the workers when it fires)`,
-        `  options:   ${input.options.candidates} drafts on ${input.options.draftModel}, ` +
-          `bottom ${input.options.rerollFraction * 100}% re-rolled on ${input.options.rerollModel}`,
-        ...(input.budget?.maxMicros !== undefined
-          ? [`  budget:    $${microsToUsd(input.budget.maxMicros).toFixed(2)} per batch`]
-          : []),
-        ...(input.notifyUrl ? [`  notify:    ${input.notifyUrl}`] : []),
-        `  policies:  overlap ${d.policies.overlap}; catch-up window ${formatDuration(d.policies.catchupWindow)}`,
-        `  next:      ${
-          d.info.nextActionTimes
-            .slice(0, 3)
-            .map((t) => inZone(t, tz))
-            .join(', ') || 'none'
-        }`,
-      ];
-      if (recent.length === 0) lines.push('no firings yet');
-      else {
-        lines.push(
-          'recent firings:',
-          table([
-            ['scheduled', 'run', 'batch', 'batch status'],
-            ...recent.map((r) => [
-              inZone(new Date(r.scheduledAt), tz),
-              (r.status ?? '').toLowerCase(),
-              r.batchId ?? '',
-              (r.batchStatus ?? '').toLowerCase(),
-            ]),
-          ]),
-          ...recent.filter((r) => r.failure).map((r) => `${r.batchId ?? r.workflowId}: ${r.failure}`)
-        );
-      }
-      lines.push(`Temporal UI: ${ui}`);
-      return lines.join('\n');
-    });
-    return EXIT.ok;
-  });
-}
-
 // --- pause, unpause, trigger, delete ---
 
-async function pause(argv: string[], out: Output, paused: boolean): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, ...(paused ? { note: { type: 'string' } } : {}) },
-  });
-  const scheduleId = oneId(positionals);
+const pauseFlags = {
+  note: { type: 'string', arg: 'TEXT', description: 'why, shown in `schedule describe` and the Temporal UI' },
+  ...jsonFlag,
+} as const satisfies Flags;
+
+const pauseCommand = command({
+  name: 'schedule pause',
+  args: ['SCHEDULE_ID'],
+  summary: 'Pauses a schedule: it does not fire until unpaused.',
+  flags: pauseFlags,
+  run: ({ values, positionals }, out) => pause(positionals[0]!, out, true, values.note),
+});
+
+const unpauseCommand = scheduleIdCommand('unpause', 'Unpauses a schedule.', (id, out) => pause(id, out, false));
+
+async function pause(scheduleId: string, out: Output, paused: boolean, note?: string): Promise<ExitCode> {
   return withTemporal(async (temporal) => {
     const { handle } = await findSchedule(temporal, scheduleId);
-    const note = (values as { note?: string }).note;
     if (paused) await handle.pause(note ?? 'paused with `thumbgate schedule pause`');
     else await handle.unpause('unpaused with `thumbgate schedule unpause`');
     out.result({ scheduleId, paused }, () =>
@@ -429,9 +216,13 @@ async function pause(argv: string[], out: Output, paused: boolean): Promise<Exit
   });
 }
 
-async function trigger(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const scheduleId = oneId(positionals);
+const triggerCommand = scheduleIdCommand(
+  'trigger',
+  'Fires a schedule now (skipped while its last firing still runs).',
+  trigger
+);
+
+async function trigger(scheduleId: string, out: Output): Promise<ExitCode> {
   return withTemporal(async (temporal) => {
     const { handle, description } = await findSchedule(temporal, scheduleId);
     const running = description.info.runningActions[0]?.workflow.workflowId;
@@ -453,9 +244,9 @@ async function trigger(argv: string[], out: Output): Promise<ExitCode> {
   });
 }
 
-async function remove(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const scheduleId = oneId(positionals);
+const deleteCommand = scheduleIdCommand('delete', 'Deletes a schedule; batches it started are not affected.', remove);
+
+async function remove(scheduleId: string, out: Output): Promise<ExitCode> {
   return withTemporal(async (temporal) => {
     const { handle } = await findSchedule(temporal, scheduleId);
     await handle.delete();
@@ -467,24 +258,16 @@ async function remove(argv: string[], out: Output): Promise<ExitCode> {
   });
 }
 
-export async function schedule(argv: string[], out: Output): Promise<ExitCode> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'create':
-      return create(rest, out);
-    case 'list':
-      return list(rest, out);
-    case 'describe':
-      return describe(rest, out);
-    case 'pause':
-      return pause(rest, out, true);
-    case 'unpause':
-      return pause(rest, out, false);
-    case 'trigger':
-      return trigger(rest, out);
-    case 'delete':
-      return remove(rest, out);
-    default:
-      throw usageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand ${JSON.stringify(sub)}`);
-  }
-}
+export const scheduleCommands: CommandGroup = {
+  name: 'schedule',
+  summary: 'Batches on a cron, as Temporal Schedules.',
+  subcommands: [
+    createCommand,
+    scheduleListCommand,
+    scheduleDescribeCommand,
+    pauseCommand,
+    unpauseCommand,
+    triggerCommand,
+    deleteCommand,
+  ],
+};

@@ -1,37 +1,41 @@
-import { parseArgs } from 'node:util';
 import { LocalBlobStore } from '../../node/blob-store.js';
 import { reservedBatchIdProblem } from '../../shared/schedule.js';
-import { GENERATION_TASK_QUEUE } from '../../shared/task-queues.js';
+import { taskQueueFromEnv } from '../../shared/task-queues.js';
 import { defaultStoreDir } from '../../node/paths.js';
 import { assertValidBatchId, defaultBatchId, startBatch, waitForBatch } from '../batch-client.js';
-import { connectTemporal, uiLink } from '../connection.js';
+import { command, jsonFlag, type FlagValues, type Flags } from '../command-spec.js';
+import { uiLink, withTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { formatResult } from '../format-cost.js';
 import { ManifestError, loadManifest } from '../../node/manifest/index.js';
 import { batchOptionsFromFlags, batchOptionFlags } from '../options-flags.js';
 import type { Output } from '../output.js';
-import { runFlags, runFlagsUsage, runSettingsFromFlags } from '../run-flags.js';
+import { runFlags, runSettingsFromFlags } from '../run-flags.js';
 
-export const startUsage = `thumbgate start --manifest FILE [--batch-id ID] [--wait] [--json]
-  [--candidates N] [--draft-model M] [--draft-steps N] [--reroll-model M]
-  [--reroll-fraction F] [--max-in-flight N] [--size WxH]
-  [--max-consecutive-unusable N] [--max-unusable-share F]
-  ${runFlagsUsage}`;
+const flags = {
+  manifest: { type: 'string', arg: 'FILE', description: 'the briefs, CSV or JSONL', required: true },
+  'batch-id': {
+    type: 'string',
+    arg: 'ID',
+    description: 'the batch (workflow) id (default: derived from the manifest)',
+  },
+  wait: { type: 'boolean', description: 'show progress and print the result when the batch ends' },
+  ...jsonFlag,
+  ...batchOptionFlags,
+  ...runFlags,
+} as const satisfies Flags;
+
+export const startCommand = command({
+  name: 'start',
+  summary:
+    'Validates the manifest and options, then starts the batch (or attaches to the running batch with that id); ' +
+    'prints the workflow id and the Temporal UI link.',
+  flags,
+  run: start,
+});
 
 /** Validates everything first; only a fully valid manifest and options start (or attach to) a batch. */
-export async function start(argv: string[], out: Output): Promise<ExitCode> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      manifest: { type: 'string' },
-      'batch-id': { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      ...batchOptionFlags,
-      ...runFlags,
-    },
-  });
-  if (!values.manifest) throw new CliError(EXIT.invalidInput, `--manifest FILE is required\nusage: ${startUsage}`);
+async function start({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
   const options = batchOptionsFromFlags(values);
   const settings = await runSettingsFromFlags(values);
   let briefs;
@@ -46,8 +50,7 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
   // The batch would refuse it too (it is a schedule's firing's id); here it is refused before anything is stored.
   const reserved = reservedBatchIdProblem('--batch-id', batchId);
   if (reserved) throw new CliError(EXIT.invalidInput, reserved);
-  const temporal = await connectTemporal();
-  try {
+  return withTemporal(async (temporal) => {
     const started = await startBatch({
       client: temporal.client,
       store: new LocalBlobStore(defaultStoreDir()),
@@ -55,7 +58,7 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
       briefs,
       options,
       ...settings,
-      taskQueue: process.env.THUMBGATE_TASK_QUEUE ?? GENERATION_TASK_QUEUE,
+      taskQueue: taskQueueFromEnv(process.env),
     });
     const link = uiLink(temporal.namespace, batchId);
     const said = {
@@ -74,7 +77,5 @@ export async function start(argv: string[], out: Output): Promise<ExitCode> {
     const result = await waitForBatch(started.handle, out.json ? null : process.stderr);
     out.result({ ...result, ui: link }, () => formatResult(result));
     return EXIT.ok;
-  } finally {
-    await temporal.close();
-  }
+  });
 }

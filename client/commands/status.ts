@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { progressQuery, type BatchProgress } from '../../shared/batch-workflow.js';
 import { formatUsd } from '../../shared/price-card.js';
@@ -6,12 +5,21 @@ import { spendUsdKey, stageKey, thumbnailCountKey } from '../../shared/search-at
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../../shared/task-queues.js';
 import type { BatchHandle } from '../batch-client.js';
 import { progressLine } from '../batch-client.js';
-import { connectTemporal, uiLink, type Connected } from '../connection.js';
+import { command, jsonFlag } from '../command-spec.js';
+import { uiLink, withTemporal, type Connected } from '../connection.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { findBatch } from './batch-handle.js';
 
-export const statusUsage = 'thumbgate status BATCH_ID [--json]';
+export const statusCommand = command({
+  name: 'status',
+  args: ['BATCH_ID'],
+  summary:
+    "State and live progress; with no worker polling the batch's task queue, the stage and spend the workflow " +
+    'last published and which queue needs a worker. Exit 0 while running or completed, 1 when it failed.',
+  flags: jsonFlag,
+  run: status,
+});
 
 /** How long the progress query may take: a worker answers in well under a second, or replays first. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -90,11 +98,9 @@ function workerHint(idle: IdleQueue[], taskQueue: string): string[] {
  * attributes are shown instead, with which queue lacks a worker. Exit 0 for a running or completed
  * batch — with or without a worker — and 1 for a failed, cancelled or terminated one.
  */
-export async function status(argv: string[], out: Output): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const temporal = await connectTemporal();
-  try {
-    const { handle, description } = await findBatch(temporal, positionals[0], statusUsage);
+async function status({ positionals }: { positionals: string[] }, out: Output): Promise<ExitCode> {
+  return withTemporal(async (temporal) => {
+    const { handle, description } = await findBatch(temporal, positionals[0]!);
     const state = description.status.name;
     const running = state === 'RUNNING';
     const idle = running ? await idleQueues(temporal, description.taskQueue) : [];
@@ -129,7 +135,5 @@ export async function status(argv: string[], out: Output): Promise<ExitCode> {
         ].join('\n')
     );
     return running || state === 'COMPLETED' || state === 'CONTINUED_AS_NEW' ? EXIT.ok : EXIT.batchFailed;
-  } finally {
-    await temporal.close();
-  }
+  });
 }

@@ -1,4 +1,5 @@
 /** The fields a manifest brief may have, and a "did you mean" for the ones it may not. */
+import { nearestName } from '../../shared/edit-distance.js';
 import { refusedCharacterMessage } from './characters.js';
 
 export const BRIEF_FIELDS = ['id', 'prompt', 'size', 'width', 'height', 'aspect_ratio', 'metadata'] as const;
@@ -26,19 +27,6 @@ export function isBriefField(name: string): name is BriefField {
   return (BRIEF_FIELDS as readonly string[]).includes(name);
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
 /** `unknown field — did you mean "prompt"? Accepted: ...` for a name that is not a brief field. */
 export function unknownFieldMessage(name: string, format: 'json' | 'csv'): string {
   const accepted: string[] = BRIEF_FIELDS.filter((f) => format === 'json' || f !== 'metadata');
@@ -48,8 +36,10 @@ export function unknownFieldMessage(name: string, format: 'json' | 'csv'): strin
   const guess =
     aliases[lower.replace(/_/g, '')] ??
     accepted.find((f) => f === lower) ??
-    // Two edits catch swaps like "widht"; short names get one, or "w" would suggest "id".
-    accepted.find((f) => !f.includes('<') && editDistance(lower, f) <= (lower.length >= 4 ? 2 : 1));
+    nearestName(
+      lower,
+      accepted.filter((f) => !f.includes('<'))
+    );
   const hint = guess !== undefined && guess !== name ? ` — did you mean "${guess}"?` : '.';
   const metaHint = format === 'json' ? '; put any other values inside "metadata"' : '';
   return `unknown field${hint} Accepted fields: ${accepted.join(', ')}${metaHint}`;

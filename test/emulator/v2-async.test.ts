@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import sharp from 'sharp';
+import { request } from 'undici';
 import { createEmulator, type Emulator } from '../../emulator/server.js';
 import { call, json, jsonError, pollUntilDone, post, schnell, submit, type Submitted } from './helpers.js';
 
@@ -206,5 +208,68 @@ describe('emulator: v2 job timeline on an injected clock', () => {
     clock += 7_100;
     expect(await pollUntilDone(emulator, job.status_url)).toBe('COMPLETED');
     expect((await call(emulator, url, { headers: {} })).status).toBe(200);
+  });
+});
+
+describe('emulator: v2 URLs name the host the client reached', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    // As in docker-compose: bound to every interface, reached by a service name.
+    emulator = await createEmulator({ host: '0.0.0.0' });
+  });
+  afterAll(() => emulator.close());
+
+  test('output and poll URLs use the Host header, not the 0.0.0.0 bind address', async () => {
+    const headers = { 'x-api-key': emulator.apiKey, host: `segmind-emulator:${emulator.port}` };
+    const local = `http://127.0.0.1:${emulator.port}`;
+    const submitted = await request(`${local}/v2/flux-schnell`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(schnell(11)),
+    });
+    const job = (await submitted.body.json()) as Submitted;
+    const origin = `http://segmind-emulator:${emulator.port}`;
+    expect(job.status_url).toBe(`${origin}/v2/requests/${job.request_id}/status`);
+    expect(job.response_url).toBe(`${origin}/v2/requests/${job.request_id}`);
+    const statusUrl = `${local}/v2/requests/${job.request_id}/status`;
+    expect(await pollUntilDone(emulator, statusUrl)).toBe('COMPLETED');
+    const result = (await (await request(`${local}/v2/requests/${job.request_id}`, { headers })).body.json()) as Result;
+    expect(result.output).toBe(`${origin}/v2/media/${job.request_id}.jpg`);
+    // The same path on the address this test can reach serves the image.
+    const media = await call(emulator, result.output!.replace(origin, local), { headers: {} });
+    expect(media.status).toBe(200);
+  });
+
+  /** An HTTP/1.0 submit over a raw socket: HTTP/1.0 may leave Host out, and nothing checks what it says. */
+  const rawSubmit = (host: string | undefined, seed: number) =>
+    new Promise<Submitted>((resolve, reject) => {
+      const body = JSON.stringify(schnell(seed));
+      const socket = connect(emulator.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Submitted);
+        } catch {
+          reject(new Error(`not a JSON answer: ${text}`));
+        }
+      });
+      socket.end(
+        'POST /v2/flux-schnell HTTP/1.0\r\n' +
+          (host === undefined ? '' : `Host: ${host}\r\n`) +
+          `x-api-key: ${emulator.apiKey}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      );
+    });
+
+  test('without a usable Host header the bound address is the fallback', async () => {
+    expect(emulator.url).toBe(`http://0.0.0.0:${emulator.port}`);
+    const bare = await rawSubmit(undefined, 12);
+    expect(bare.status_url).toBe(`${emulator.url}/v2/requests/${bare.request_id}/status`);
+    // A Host that is not a plain name[:port] is not pasted into URLs.
+    const bent = await rawSubmit('evil.example/x?', 13);
+    expect(bent.status_url).toBe(`${emulator.url}/v2/requests/${bent.request_id}/status`);
   });
 });

@@ -1,13 +1,18 @@
 /**
- * Every malformed manifest in test/fixtures/manifests/ through the real CLI: `thumbgate start` must
- * refuse it with exit 2, name the line (and field) and say what is accepted, and start nothing —
- * it must not even try to reach Temporal, and the store stays empty.
+ * Every malformed manifest in test/fixtures/manifests/ through what `thumbgate start` runs on it: the
+ * CLI's batch options, `loadManifest`, and the terminal sanitiser its error line goes through. Each must
+ * be refused with its line (and field) and what is accepted. Two cases also run the real CLI, for
+ * what only the process shows: exit 2, the same message, and nothing started or stored (an invalid
+ * manifest is refused before the CLI connects, so these need no Temporal server either).
  */
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { forTerminal } from '../../client/terminal-text.js';
+import { batchOptionsFromFlags } from '../../client/options-flags.js';
+import { ManifestError, loadManifest } from '../../node/manifest/index.js';
 import { projectRoot } from '../../node/paths.js';
-import { thumbgate, type CliRun } from '../helpers/cli-process.js';
+import { thumbgate } from '../helpers/cli-process.js';
 
 const CORPUS = join(projectRoot, 'test', 'fixtures', 'manifests');
 
@@ -20,28 +25,32 @@ interface Expected {
   message: string;
 }
 
-async function inParallel<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('the malformed-manifest corpus through `thumbgate start`', () => {
+/** What the CLI prints for `name`'s problem: `name line N, field "F": … message`. */
+function problemLine(name: string, expected: Expected): RegExp {
+  const where =
+    (expected.line === null ? escape(name) : `${escape(name)} line ${expected.line}`) +
+    (expected.field === null ? '' : `, field "${escape(expected.field)}"`);
+  return new RegExp(`${where}: .*${expected.message}`);
+}
+
+/** The refusal `thumbgate start --manifest name` prints (after `thumbgate start: `), or why there is none. */
+async function refusal(name: string): Promise<string> {
+  try {
+    await loadManifest(name, batchOptionsFromFlags({}));
+  } catch (err) {
+    if (err instanceof ManifestError) return forTerminal(err.message);
+    return `not a manifest error: ${String(err)}`;
+  }
+  return 'accepted';
+}
+
+describe('the malformed-manifest corpus', () => {
   let dir: string;
-  let store: string;
   let corpus: Record<string, Expected>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'thumbgate-corpus-'));
-    store = join(dir, 'store');
     corpus = JSON.parse(await readFile(join(CORPUS, 'corpus.json'), 'utf8')) as Record<string, Expected>;
   });
   afterAll(async () => {
@@ -57,7 +66,7 @@ describe('the malformed-manifest corpus through `thumbgate start`', () => {
     expect(files.some((f) => f.endsWith('.json'))).toBe(true);
   });
 
-  test('each is exit 2 with its line, field and message, and nothing starts', async () => {
+  test('each is refused with its line, field and message', async () => {
     // A generated one too: the size limit (a sparse file, nothing is written).
     const huge = join(dir, 'huge.csv');
     await writeFile(huge, 'id,prompt\n');
@@ -66,25 +75,31 @@ describe('the malformed-manifest corpus through `thumbgate start`', () => {
       ...Object.entries(corpus).map(([file, expected]): [string, Expected] => [join(CORPUS, file), expected]),
       [huge, { line: null, field: null, message: 'at most 20 MiB is accepted — split it into several manifests' }],
     ];
-    const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', THUMBGATE_STORE_DIR: store, THUMBGATE_OUT_DIR: join(dir, 'out') };
-    const runs = await inParallel(cases, Math.max(2, availableParallelism()), ([path]) =>
-      thumbgate(['start', '--manifest', relative(projectRoot, path)], env)
-    );
     const failures: string[] = [];
-    cases.forEach(([path, expected], i) => {
-      const run = runs[i] as CliRun;
+    for (const [path, expected] of cases) {
       const name = relative(projectRoot, path);
-      const where =
-        (expected.line === null ? escape(name) : `${escape(name)} line ${expected.line}`) +
-        (expected.field === null ? '' : `, field "${escape(expected.field)}"`);
-      const pattern = new RegExp(`${where}: .*${expected.message}`);
-      if (run.code !== 2) failures.push(`${name}: exit ${run.code}, expected 2\n${run.stderr}`);
-      else if (!pattern.test(run.stderr)) failures.push(`${name}: expected ${String(pattern)} in\n${run.stderr}`);
-      else if (/cannot reach Temporal/.test(run.stderr)) failures.push(`${name}: tried to reach Temporal`);
-      else if (!/no briefs were accepted/.test(run.stderr)) failures.push(`${name}: not a manifest error`);
-    });
+      const message = await refusal(path);
+      const pattern = problemLine(path, expected);
+      if (!pattern.test(message)) failures.push(`${name}: expected ${String(pattern)} in\n${message}`);
+      else if (!/no briefs were accepted/.test(message)) failures.push(`${name}: not a manifest error`);
+    }
     expect(failures).toEqual([]);
-    // Nothing was stored (the CLI stores the manifest only after connecting) and nothing was written.
-    expect(await readdir(dir)).toEqual(['huge.csv']);
-  }, 300_000); // ~50 CLI processes at about a second of CPU each
+  });
+
+  test.each(['bidi-override-prompt.csv', 'latin1.jsonl'])(
+    '`thumbgate start` refuses %s with exit 2 and the same message, and starts nothing',
+    async (file) => {
+      const name = relative(projectRoot, join(CORPUS, file));
+      const store = join(dir, `store-${file}`);
+      // Nothing listens at that address: reaching for Temporal would be a different error, not exit 2.
+      const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', THUMBGATE_STORE_DIR: store, THUMBGATE_OUT_DIR: join(dir, 'out') };
+      const run = await thumbgate(['start', '--manifest', name], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(problemLine(name, corpus[file]!));
+      expect(run.stderr).toContain(`thumbgate start: ${await refusal(name)}`);
+      expect(run.stderr).not.toMatch(/cannot reach Temporal/);
+      // Nothing was stored (the CLI stores the manifest only after connecting) and nothing was written.
+      expect((await readdir(dir)).filter((f) => f !== 'huge.csv')).toEqual([]);
+    }
+  );
 });

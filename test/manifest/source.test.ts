@@ -3,9 +3,7 @@
  * no symbolic link leading out, `/proc/self/environ` least of all), and any manifest only from a regular
  * file opened without blocking — a FIFO is refused at once instead of holding a thread forever.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ManifestError,
@@ -16,39 +14,24 @@ import {
   templateUnderRoot,
 } from '../../node/manifest/index.js';
 import { resolveBatchOptions } from '../../shared/batch-options.js';
+import { OUTSIDE_CANARY, makeManifestRoot, type ManifestRoot } from '../helpers/manifest-root.js';
+import { rejection } from '../helpers/rejection.js';
 
 const options = resolveBatchOptions();
 const MANIFEST = '{"id": "a", "prompt": "a lighthouse at dusk"}\n';
 
-async function unreadable(load: Promise<unknown>): Promise<ManifestUnreadableError> {
-  const err = await load.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ManifestUnreadableError);
-  return err as ManifestUnreadableError;
-}
+const unreadable = (load: Promise<unknown>) => rejection(load, ManifestUnreadableError);
 
 describe('manifest sources', () => {
+  let tree: ManifestRoot;
   let base: string;
   let root: string;
   let outside: string;
   beforeAll(async () => {
-    base = await realpath(await mkdtemp(join(tmpdir(), 'thumbgate-source-')));
-    root = join(base, 'root');
-    outside = join(base, 'outside');
-    await mkdir(join(root, 'briefs'), { recursive: true });
-    await mkdir(outside);
-    await writeFile(join(root, 'briefs', 'today.jsonl'), MANIFEST);
-    await writeFile(join(outside, 'secret.jsonl'), '{"id": "s", "prompt": "outside-canary"}\n');
-    await symlink(join(outside, 'secret.jsonl'), join(root, 'briefs', 'link-out.jsonl'));
-    await symlink(outside, join(root, 'dir-out'));
-    await symlink(join(root, 'briefs', 'today.jsonl'), join(root, 'briefs', 'link-in.jsonl'));
-    execFileSync('mkfifo', [join(root, 'briefs', 'pipe.jsonl')]);
+    tree = await makeManifestRoot(MANIFEST);
+    ({ base, root, outside } = tree);
   });
-  afterAll(async () => {
-    await rm(base, { recursive: true, force: true });
-  });
+  afterAll(() => tree?.remove());
 
   test('a path relative to the root, an absolute one inside it and a link that stays inside are read', async () => {
     expect(await loadManifestUnderRoot(root, 'briefs/today.jsonl', options)).toHaveLength(1);
@@ -60,7 +43,7 @@ describe('manifest sources', () => {
     for (const path of ['/proc/self/environ', '../outside/secret.jsonl', join(outside, 'secret.jsonl')]) {
       const err = await unreadable(loadManifestUnderRoot(root, path, options));
       expect(err.message).toMatch(/is outside the manifest root .* put the file there and give its path relative/);
-      expect(err.message).not.toMatch(/PATH=|HOME=|outside-canary/);
+      expect(err.message).not.toMatch(new RegExp(`PATH=|HOME=|${OUTSIDE_CANARY}`));
     }
   });
 
@@ -68,7 +51,7 @@ describe('manifest sources', () => {
     for (const path of ['briefs/link-out.jsonl', 'dir-out/secret.jsonl']) {
       const err = await unreadable(loadManifestUnderRoot(root, path, options));
       expect(err.message).toMatch(/leads \(through a symbolic link\) outside the manifest root/);
-      expect(err.message).not.toContain('outside-canary');
+      expect(err.message).not.toContain(OUTSIDE_CANARY);
     }
   });
 

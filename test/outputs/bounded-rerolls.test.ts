@@ -5,13 +5,15 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createOutputActivities, type BatchSummary, type ResultsLine } from '../../activities/outputs/index.js';
-import { bestIndex, decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
+import { decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
 import type { RerollDecision } from '../../shared/batch-workflow.js';
-import { decideReroll } from '../../shared/reroll-decision.js';
+import { decideReroll } from '../../shared/decision/reroll-decision.js';
 import { bestScoreOf } from '../../shared/thumbnail-workflow.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { bestIndex } from '../../shared/decision/winner.js';
 import { BATCH_ID, BatchBuilder, COLOURS, standardBatch, tempRoot, type Fixture } from './fixtures.js';
 import { closeTo, hashTree, meanColour } from './helpers.js';
+import { failedResult, okResult } from '../helpers/results.js';
 
 async function write(f: Fixture, rerolls: RerollDecision[], outRoot = f.outRoot) {
   const { writeBatchOutputs } = createOutputActivities({ store: f.store, outRoot });
@@ -139,18 +141,7 @@ test('the standard batch gives the same folder with its full rerolls list and wi
 });
 
 describe('the best candidate is the one the workflow chose', () => {
-  const result = (best: number, scores: number[]) =>
-    ({
-      batchId: 'b',
-      thumbnailId: 't',
-      phase: 'draft',
-      ok: true,
-      candidates: scores.map((score) => ({ score })),
-      best,
-      failures: [],
-      ledger: [],
-      totals: {},
-    }) as unknown as ThumbnailWorkflowResult;
+  const result = (best: number, scores: number[]) => okResult('t', scores, { best });
   const brief = { id: 't', prompt: 'p', width: 16, height: 16 };
 
   test('`best` is used as given, not recomputed from the scores', () => {
@@ -160,12 +151,7 @@ describe('the best candidate is the one the workflow chose', () => {
   });
 
   test('a failed result has no best candidate, whatever it generated', () => {
-    const failed = {
-      ...result(0, [0.4]),
-      ok: false,
-      type: 'ScoringModelUnavailable',
-      reason: 'scoring failed: no model',
-    } as unknown as ThumbnailWorkflowResult;
+    const failed = failedResult('t', 'ScoringModelUnavailable', 'scoring failed: no model', { candidates: [0.4] });
     expect(bestIndex(failed)).toBeUndefined();
     expect(decideOutcome(brief, failed, undefined, undefined)).toMatchObject({
       status: 'failed',
@@ -175,7 +161,7 @@ describe('the best candidate is the one the workflow chose', () => {
 
   test('a listed decision wins over the stored results', () => {
     const listed: RerollDecision = { id: 't', draftScore: 0.5, rerollScore: 0.9, winner: 'draft', reason: 'listed' };
-    const reroll = { ...result(0, [0.9]), phase: 'reroll' } as ThumbnailWorkflowResult;
+    const reroll = okResult('t', [0.9], { phase: 'reroll' });
     const outcome = decideOutcome(brief, result(1, [0.4, 0.5]), reroll, listed);
     expect(outcome.decision).toBe(listed);
     expect(outcome.winner).toMatchObject({ phase: 'draft', index: 1 });

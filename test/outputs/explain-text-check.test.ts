@@ -6,9 +6,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { printExplanations } from '../../client/commands/result.js';
-import { explanationOf, type ThumbnailExplanation } from '../../client/explain.js';
 import { createOutput } from '../../client/output.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { explanationOf, type ThumbnailExplanation } from '../../shared/decision/winner.js';
 import {
   BATCH_ID,
   BatchBuilder,

@@ -23,7 +23,8 @@ import {
   type TextCheck,
 } from '../../shared/scoring.js';
 import type { ThumbnailBrief } from '../../shared/thumbnail-brief.js';
-import { bestIndexOf, type ScoredCandidate, type ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import type { ScoredCandidate, ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { failedResult, okResult } from '../helpers/results.js';
 
 export const BATCH_ID = 'batch-7';
 export type Rgb = [number, number, number];
@@ -168,11 +169,6 @@ export class BatchBuilder {
     const model: FluxModel = phase === 'draft' ? 'flux-schnell' : 'flux-1.1-pro';
     const [width, height] = phase === 'draft' ? [320, 176] : [336, 176];
     const ledger: LedgerEntry[] = [];
-    const totals = emptyTotals();
-    const book = (entry: LedgerEntry): void => {
-      ledger.push(entry);
-      addToTotals(totals, entry);
-    };
     const candidates: ScoredCandidate[] = [];
     const weights = scorer(this.randomWeights).weights;
     for (const [i, spec] of specs.entries()) {
@@ -182,7 +178,7 @@ export class BatchBuilder {
       const cost = (gpu: number): number => (phase === 'draft' ? Math.round(gpu * 7200) : 50_000);
       let attempt = 1;
       if (spec.unusableFirst) {
-        book({
+        ledger.push({
           requestId: `req-${++requestCounter}-unusable`,
           thumbnailId: id,
           phase,
@@ -208,7 +204,7 @@ export class BatchBuilder {
         basis: 'provider' as const,
         creditsRemainingMicros: 8_500_000,
       };
-      book({ ...billed, thumbnailId: id, phase, candidateIndex: i, attempt, outcome: 'image' });
+      ledger.push({ ...billed, thumbnailId: id, phase, candidateIndex: i, attempt, outcome: 'image' });
       const scoreDetail =
         'components' in spec
           ? combinedDetail(i, image.sha256, spec.components, weights, this.randomWeights)
@@ -231,20 +227,7 @@ export class BatchBuilder {
         scoreDetail,
       });
     }
-    const result: ThumbnailWorkflowResult = {
-      batchId: BATCH_ID,
-      manifestSha256: '', // set by finish()
-      thumbnailId: id,
-      phase,
-      ok: true,
-      candidates,
-      best: bestIndexOf(candidates.map((c) => c.score)),
-      scorer: scorer(this.randomWeights),
-      failures: [],
-      ledger,
-      totals,
-    };
-    return this.save(result);
+    return this.save(okResult(id, candidates, { ...this.slot(phase), ledger, scorer: scorer(this.randomWeights) }));
   }
 
   /** A phase where every candidate failed; `billedUnusable` adds a call that was charged anyway. */
@@ -255,9 +238,8 @@ export class BatchBuilder {
     billedUnusable: boolean
   ): Promise<ThumbnailWorkflowResult> {
     const ledger: LedgerEntry[] = [];
-    const totals = emptyTotals();
     if (billedUnusable) {
-      const entry: LedgerEntry = {
+      ledger.push({
         requestId: `req-${++requestCounter}-truncated`,
         thumbnailId: id,
         phase,
@@ -269,23 +251,14 @@ export class BatchBuilder {
         basis: 'provider',
         attempt: 1,
         outcome: 'unusable',
-      };
-      ledger.push(entry);
-      addToTotals(totals, entry);
+      });
     }
-    return this.save({
-      batchId: BATCH_ID,
-      manifestSha256: '', // set by finish()
-      thumbnailId: id,
-      phase,
-      ok: false,
-      type: 'ProviderInvalidRequest',
-      reason,
-      candidates: [],
-      failures: [{ candidateIndex: 0, type: 'ProviderInvalidRequest', message: reason, attempts: 1 }],
-      ledger,
-      totals,
-    });
+    return this.save(failedResult(id, 'ProviderInvalidRequest', reason, { ...this.slot(phase), ledger }));
+  }
+
+  /** The batch's results are bound to its manifest, which `finish` stores last. */
+  private slot(phase: Phase) {
+    return { batchId: BATCH_ID, manifestSha256: '', phase }; // manifestSha256: set by finish()
   }
 
   /** Results are stored by `finish`, once the manifest (which their records are bound to) is known. */

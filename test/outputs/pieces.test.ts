@@ -5,7 +5,7 @@ import { batchOutputDir, resolveInside } from '../../activities/outputs/output-p
 import { scoreComponents } from '../../activities/outputs/score-components.js';
 import { decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';
 import { escapeMarkup } from '../../activities/outputs/escape.js';
-import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
+import { okResult } from '../helpers/results.js';
 
 test('micro-dollars format exactly and round-trip', () => {
   for (const m of [0, 1, 999_999, 1_000_000, 7_920, 50_000, 123_456_789_012, -8_885]) {
@@ -66,17 +66,7 @@ test('markup escaping covers text and attributes', () => {
 });
 
 test('a re-roll decision whose result is gone keeps the best draft and says so', () => {
-  const draft = {
-    batchId: 'b',
-    thumbnailId: 't',
-    phase: 'draft',
-    ok: true,
-    candidates: [{ score: 0.1 }, { score: 0.3 }],
-    best: 1,
-    failures: [],
-    ledger: [],
-    totals: {},
-  } as unknown as ThumbnailWorkflowResult;
+  const draft = okResult('t', [0.1, 0.3], { best: 1 });
   const outcome = decideOutcome({ id: 't', prompt: 'p', width: 16, height: 16 }, draft, undefined, {
     id: 't',
     draftScore: 0.3,

@@ -1,17 +1,14 @@
 import { mkdir, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { createOutputActivities, type ResultsLine } from '../../activities/outputs/index.js';
+import { applicationFailure } from '../helpers/rejection.js';
 import { BatchBuilder, COLOURS, standardBatch, tempRoot, type Fixture } from './fixtures.js';
 
 async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  expect((err as ApplicationFailure).nonRetryable).toBe(true);
-  return err as ApplicationFailure;
+  const err = await applicationFailure(promise);
+  expect(err.nonRetryable).toBe(true);
+  return err;
 }
 
 function writer(f: Pick<Fixture, 'store' | 'outRoot'>) {

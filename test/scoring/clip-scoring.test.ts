@@ -23,7 +23,7 @@ import {
   wrongSizePng,
 } from './fixtures.js';
 import { tinyModelConfig } from './tiny-model.js';
-import { applicationFailure } from '../helpers/application-failure.js';
+import { applicationFailure } from '../helpers/rejection.js';
 
 const PROMPT = 'a cooking video thumbnail with a bowl of ramen';
 

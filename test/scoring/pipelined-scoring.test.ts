@@ -15,7 +15,7 @@ import { LocalBlobStore } from '../../node/blob-store.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
 import { renderImage } from '../../emulator/render.js';
 import { tinyModelConfig } from './tiny-model.js';
-import { applicationFailure } from '../helpers/application-failure.js';
+import { applicationFailure } from '../helpers/rejection.js';
 
 /**
  * Scoring runs the vision tower in passes of up to eight images, decoding the next pass while one

@@ -1,6 +1,7 @@
 import { SCRIPT_NOT_COVERED, requestedText } from '../../activities/scoring/requested-text.js';
 import { textFidelityFor } from '../../activities/scoring/text-check.js';
-import { editDistance, textFidelity, textWords } from '../../activities/scoring/text-fidelity.js';
+import { textFidelity, textWords } from '../../activities/scoring/text-fidelity.js';
+import { editDistance } from '../../shared/edit-distance.js';
 
 describe('requestedText', () => {
   test('extracts text in straight and curly quotes', () => {

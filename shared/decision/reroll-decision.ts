@@ -3,8 +3,8 @@
  * batch workflow decides with it, and the output writer applies it to stored results for decisions
  * the workflow did not keep (it keeps a bounded list so a 10,000-thumbnail batch stays small).
  */
-import type { RerollDecision } from './batch-workflow.js';
-import { bestScoreOf, type ThumbnailWorkflowResult } from './thumbnail-workflow.js';
+import type { RerollDecision } from '../batch-workflow.js';
+import { bestScoreOf, type ThumbnailWorkflowResult } from '../thumbnail-workflow.js';
 
 /** Winner and reason: the re-roll wins only by scoring strictly higher; a failed re-roll leaves the draft. */
 export function decideReroll(id: string, draftScore: number, reroll: ThumbnailWorkflowResult): RerollDecision {

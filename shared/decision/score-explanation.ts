@@ -3,10 +3,10 @@
  * winner set against the runner-up component by component. Pure and sandbox-safe; the one
  * implementation behind results.jsonl, the contact sheet and `thumbgate result --thumbnail`.
  */
-import type { RerollDecision } from './batch-workflow.js';
-import type { Phase } from './generation.js';
-import { DEFAULT_SCORE_WEIGHTS, type CandidateScore, type ScoreWeights, type TextCheck } from './scoring.js';
-import type { ScoredCandidate, ThumbnailWorkflowResult } from './thumbnail-workflow.js';
+import type { RerollDecision } from '../batch-workflow.js';
+import type { Phase } from '../generation.js';
+import { DEFAULT_SCORE_WEIGHTS, type CandidateScore, type ScoreWeights, type TextCheck } from '../scoring.js';
+import type { ScoredCandidate, ThumbnailWorkflowResult } from '../thumbnail-workflow.js';
 
 export const SCORE_COMPONENTS = ['aesthetic', 'alignment', 'technical', 'text'] as const;
 export type ScoreComponentName = (typeof SCORE_COMPONENTS)[number];
