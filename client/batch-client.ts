@@ -20,7 +20,7 @@ import type { BatchBudget } from '../shared/budget.js';
 import type { BatchOptions } from '../shared/batch-options.js';
 import { batchStartLabels } from '../shared/batch-labels.js';
 import { progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
-import { formatUsd } from '../shared/price-card.js';
+import { formatUsd } from '../shared/money.js';
 import { GENERATION_TASK_QUEUE } from '../shared/task-queues.js';
 import { isSafeId, SAFE_ID_RULE, type ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import type { batchWorkflow } from '../workflows/batch.js';

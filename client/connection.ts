@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporalConnectConfig } from '../node/temporal-connection.js';
-import { PayloadKeyError, payloadDataConverter } from '../node/payload-codec.js';
+import { PayloadKeyError, payloadDataConverter, type WithoutKeys } from '../node/payload-codec.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface Connected {
@@ -15,9 +15,9 @@ export interface Connected {
  * workers' keys: what the CLI sends must be readable by them, and what they record by it). An unreachable
  * server is exit code 3, a bad key setting exit code 2.
  */
-async function connectTemporal(): Promise<Connected> {
+async function connectTemporal(withoutKeys: WithoutKeys): Promise<Connected> {
   const { connectionOptions, namespace } = temporalConnectConfig();
-  const dataConverter = withPayloadKeys(() => payloadDataConverter(process.env));
+  const dataConverter = withPayloadKeys(() => payloadDataConverter(process.env, withoutKeys));
   const address = connectionOptions.address ?? 'localhost:7233';
   let connection: Connection;
   try {
@@ -37,11 +37,18 @@ async function connectTemporal(): Promise<Connected> {
   };
 }
 
-/** Runs `fn` on a fresh connection and closes it after, whatever `fn` does: every command that talks to Temporal. */
-export async function withTemporal<T>(fn: (temporal: Connected) => Promise<T>): Promise<T> {
-  const temporal = await connectTemporal();
+/**
+ * Runs `fn` on a fresh connection and closes it after, whatever `fn` does: every command that talks to
+ * Temporal. Without THUMBGATE_PAYLOAD_KEYS, an encrypted batch is a usage error naming the fix (exit 2),
+ * unless the command reads no payloads (`withoutKeys: 'blank'`).
+ */
+export async function withTemporal<T>(
+  fn: (temporal: Connected) => Promise<T>,
+  { withoutKeys = 'refuse' }: { withoutKeys?: WithoutKeys } = {}
+): Promise<T> {
+  const temporal = await connectTemporal(withoutKeys);
   try {
-    return await fn(temporal);
+    return await withPayloadKeys(() => fn(temporal));
   } finally {
     await temporal.close();
   }
@@ -49,11 +56,16 @@ export async function withTemporal<T>(fn: (temporal: Connected) => Promise<T>): 
 
 /** Reads the payload keys; a bad THUMBGATE_PAYLOAD_KEYS / _KEY_ID setting is a usage error (exit code 2). */
 export function withPayloadKeys<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
+  const usageError = (err: unknown): never => {
     if (err instanceof PayloadKeyError) throw new CliError(EXIT.invalidInput, err.message);
     throw err;
+  };
+  try {
+    const value = read();
+    // A command's promise: a payload that needs keys may only show up while it runs.
+    return (value instanceof Promise ? value.catch(usageError) : value) as T;
+  } catch (err) {
+    return usageError(err);
   }
 }
 

@@ -11,7 +11,8 @@ import {
   type BatchOptions,
 } from '../shared/batch-options.js';
 import { draftCostMicros, gatePerThumbnailMicros, rerollCostMicros } from '../shared/gate-cost.js';
-import { FLUX_MODELS, PRICE_CARD, formatUsd, microsToUsd, type FluxModel } from '../shared/price-card.js';
+import { FLUX_MODELS, PRICE_CARD, type FluxModel } from '../shared/price-card.js';
+import { formatUsd, microsToUsd } from '../shared/money.js';
 import { integerProblem } from '../shared/validation.js';
 import { table } from './output.js';
 

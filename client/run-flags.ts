@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { MAX_BUDGET_GROUPS, budgetProblems, groupMap, type BatchBudget } from '../shared/budget.js';
 import { notifyUrlProblem } from '../shared/notification.js';
-import { usdToMicros } from '../shared/price-card.js';
+import { usdToMicros } from '../shared/money.js';
 import { invalidParameter } from '../shared/validation.js';
 import type { Flags } from './command-spec.js';
 import { CliError, EXIT } from './exit-codes.js';

@@ -186,11 +186,44 @@ export function payloadCodecFromEnv(env: NodeJS.ProcessEnv = process.env): Encry
 }
 
 /**
+ * What a process without keys does with a payload another process encrypted: `refuse` fails with the
+ * fix (reading inputs and results needs the keys); `blank` reads it as null, for a command that reads
+ * only search attributes but whose listing the SDK decodes memos for (`thumbgate list`).
+ */
+export type WithoutKeys = 'refuse' | 'blank';
+
+const NULL_PAYLOAD: Payload = { metadata: { [METADATA_ENCODING_KEY]: Buffer.from('binary/null') } };
+
+/** The codec of a process without THUMBGATE_PAYLOAD_KEYS: writes plain payloads, reads encrypted ones as {@link WithoutKeys} says. */
+class KeylessCodec implements PayloadCodec {
+  constructor(private readonly unreadable: WithoutKeys) {}
+
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    return Promise.resolve(payloads);
+  }
+
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    return Promise.resolve().then(() =>
+      payloads.map((payload) => {
+        if (utf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+        if (this.unreadable === 'blank') return NULL_PAYLOAD;
+        throw new PayloadKeyError(
+          `this batch's payloads are encrypted (its workers run with ${KEYS_VAR}): ` +
+            `give this process the same ${KEYS_VAR} (docs/operations.md#payload-encryption)`
+        );
+      })
+    );
+  }
+}
+
+/**
  * The one data converter every Temporal client and worker thumbgate creates uses. Off (the SDK's
  * default) without keys; with keys, the encryption codec and failures whose message and stack trace
- * are encoded payloads.
+ * are encoded payloads. `withoutKeys` (the CLI) says how a keyless process reads encrypted payloads
+ * instead of the SDK's "Unknown encoding".
  */
-export function payloadDataConverter(env: NodeJS.ProcessEnv = process.env): DataConverter {
+export function payloadDataConverter(env: NodeJS.ProcessEnv = process.env, withoutKeys?: WithoutKeys): DataConverter {
   const codec = payloadCodecFromEnv(env);
-  return codec ? { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH } : {};
+  if (codec) return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
+  return withoutKeys ? { payloadCodecs: [new KeylessCodec(withoutKeys)] } : {};
 }

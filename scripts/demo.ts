@@ -27,7 +27,7 @@ import { runFlags, runSettingsFromFlags } from '../client/run-flags.js';
 import { loadManifest } from '../node/manifest/index.js';
 import { createEmulator, DEFAULT_EMULATOR_API_KEY, type Emulator } from '../emulator/server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
-import { formatUsd } from '../shared/price-card.js';
+import { formatUsd } from '../shared/money.js';
 import { RANDOM_WEIGHTS_NOTICE } from '../shared/scoring.js';
 import { taskQueueFromEnv } from '../shared/task-queues.js';
 import { createGenerationWorkers, createScoringWorker } from '../worker/create-workers.js';

@@ -7,7 +7,6 @@
  */
 
 // The money helpers live in shared/money.ts; re-exported for the modules that still import them from here.
-export { MICROS_PER_USD, formatUsd, microsToUsd, microsToUsdExact, usdExactToMicros, usdToMicros } from './money.js';
 
 export const FLUX_MODELS = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra'] as const;
 export type FluxModel = (typeof FLUX_MODELS)[number];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startBatch } from '../client/batch-client.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery, progressQuery } from '../shared/batch-workflow.js';
-import { microsToUsd } from '../shared/price-card.js';
+import { microsToUsd } from '../shared/money.js';
 import { spendUsdKey, stageKey } from '../shared/search-attributes.js';
 import type { ResultsLine } from '../activities/outputs/index.js';
 import type { batchWorkflow } from '../workflows/batch.js';

@@ -158,6 +158,7 @@ describe('thumbgate CLI against a running pipeline', () => {
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/has no thumbnail "no-such-id"/);
     const list = await thumbgate(['list', '--json'], env);
+    expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' });
     const batches = JSON.parse(list.stdout) as { batchId: string; stage?: string }[];
     expect(batches.find((b) => b.batchId === batchId)).toMatchObject({ stage: 'done' });
     expect((await thumbgate(['status', 'no-such-batch'], env)).code).toBe(4);

@@ -8,7 +8,8 @@ import {
 } from '../client/estimate.js';
 import { BatchOptionsError, resolveBatchOptions } from '../shared/batch-options.js';
 import { draftCostMicros, gatePerThumbnailMicros } from '../shared/gate-cost.js';
-import { FLUX_MODELS, usdToMicros } from '../shared/price-card.js';
+import { FLUX_MODELS } from '../shared/price-card.js';
+import { usdToMicros } from '../shared/money.js';
 
 const monthly = (e: ReturnType<typeof estimateCost>, model: string): number | undefined =>
   e.models.find((m) => m.model === model)?.monthlyMicros;

@@ -20,7 +20,7 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import { costQuery, progressQuery } from '../shared/batch-workflow.js';
 import type { LedgerTotals } from '../shared/ledger.js';
 import { METRICS } from '../shared/metrics.js';
-import { MICROS_PER_USD } from '../shared/price-card.js';
+import { MICROS_PER_USD } from '../shared/money.js';
 import type { ThumbnailBrief } from '../shared/thumbnail-brief.js';
 import { eventually } from './helpers/eventually.js';
 import { startWorkerProcess, stopAllWorkerProcesses, type WorkerProcess } from './helpers/worker-process.js';

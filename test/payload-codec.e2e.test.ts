@@ -24,6 +24,7 @@ import type { GenerateCandidateInput } from '../shared/generation.js';
 import { temporalToolPaths } from '../scripts/temporal-server.js';
 import { testBriefs } from './helpers/briefs.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
+import { thumbgate } from './helpers/cli-process.js';
 import { decodedHistoryText } from './helpers/history.js';
 import { HISTORY_FIXTURES, TEST_API_KEY, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
 
@@ -138,6 +139,18 @@ describe('payload codec on a real batch', () => {
       .join('\n');
     for (const marker of Object.values(MARKERS))
       expect({ marker, found: decoded.includes(marker) }).toEqual({ marker, found: true });
+  });
+
+  test('a CLI without the keys: `list` still lists the encrypted batch; reading it names the fix (exit 2)', async () => {
+    const keyless = { TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!, THUMBGATE_PAYLOAD_KEYS: undefined };
+    const list = await thumbgate(['list', '--json', '--limit', '1000'], keyless);
+    expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ batchId, status: 'COMPLETED' }));
+    const result = await thumbgate(['result', batchId], keyless);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/payloads are encrypted .*give this process the same THUMBGATE_PAYLOAD_KEYS/);
+    // With the keys, the same command reads it.
+    expect((await thumbgate(['result', batchId, '--json'], { ...keyless, ...env })).code).toBe(0);
   });
 
   test('`temporal workflow show` reads the batch through `thumbgate codec-server` (bearer token on)', async () => {

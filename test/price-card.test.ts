@@ -5,9 +5,8 @@ import {
   callCostMicros,
   expectedCostMicros,
   expectedGpuSeconds,
-  formatUsd,
-  usdToMicros,
 } from '../shared/price-card.js';
+import { formatUsd, usdToMicros } from '../shared/money.js';
 import {
   imageSizeProblem,
   nominalImageSize,

@@ -21,7 +21,7 @@ import { projectRoot } from '../node/paths.js';
 import { freePort, startDevServer, type DevServer } from '../scripts/temporal-server.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import { progressQuery, type BatchProgress, type BatchResult } from '../shared/batch-workflow.js';
-import { formatUsd, microsToUsd } from '../shared/price-card.js';
+import { formatUsd, microsToUsd } from '../shared/money.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../shared/search-attributes.js';
 import { testBriefs } from './helpers/briefs.js';
 import { eventually } from './helpers/eventually.js';

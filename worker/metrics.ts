@@ -5,7 +5,7 @@
  */
 import { Runtime, type InjectedSinks } from '@temporalio/worker';
 import { EXPORTER_NAMING, METRICS, gaugeOf, histogramBuckets, type SpendSinks } from '../shared/metrics.js';
-import { MICROS_PER_USD } from '../shared/price-card.js';
+import { MICROS_PER_USD } from '../shared/money.js';
 import { ConfigError, type MetricsSetting } from './config.js';
 
 /**

@@ -18,7 +18,7 @@ import type { createGenerateActivities } from '../activities/generate-candidate.
 import type { GenerateCandidateInput, GeneratedCandidate, GenerationFailureDetails } from '../shared/generation.js';
 import type { Purse } from '../shared/budget.js';
 import type { BookingContext, Ledger } from '../shared/ledger.js';
-import { formatUsd } from '../shared/price-card.js';
+import { formatUsd } from '../shared/money.js';
 import { DEFAULT_RETRY_DELAYS, MAX_ATTEMPTS, retryDelayMs } from '../shared/retry.js';
 import { providerTaskQueueFor } from '../shared/task-queues.js';
 

@@ -4,7 +4,7 @@
  * from briefs or providers is escaped.
  */
 import type { BatchCost } from '../../shared/batch-workflow.js';
-import { formatUsd } from '../../shared/price-card.js';
+import { formatUsd } from '../../shared/money.js';
 import type { BatchCounts } from './summary.js';
 import { escapeMarkup as e } from './escape.js';
 import {

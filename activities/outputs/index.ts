@@ -10,7 +10,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { BatchCost, RerollDecision } from '../../shared/batch-workflow.js';
 import type { BlobRef } from '../../shared/blob-ref.js';
-import { formatUsd } from '../../shared/price-card.js';
+import { formatUsd } from '../../shared/money.js';
 import type { ThumbnailWorkflowResult } from '../../shared/thumbnail-workflow.js';
 import { isSameCandidate } from '../../shared/decision/winner.js';
 import { resultKey, resultsNamespace } from '../batch-records.js';

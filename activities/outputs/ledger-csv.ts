@@ -8,7 +8,7 @@
  * credits_remaining_usd) are written as numbers and never prefixed.
  */
 import type { LedgerEntry } from '../../shared/generation.js';
-import { microsToUsdExact } from '../../shared/price-card.js';
+import { microsToUsdExact } from '../../shared/money.js';
 
 export const LEDGER_CSV_HEADER = [
   'thumbnail_id',

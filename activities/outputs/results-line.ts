@@ -1,6 +1,6 @@
 /** One line of results.jsonl: everything known about a brief's outcome, in a stable field order. */
 import type { MetadataValue } from '../../shared/thumbnail-brief.js';
-import { microsToUsdExact } from '../../shared/price-card.js';
+import { microsToUsdExact } from '../../shared/money.js';
 import type { ScoreComponentName } from '../../shared/decision/score-explanation.js';
 import type { TextCheck } from '../../shared/scoring.js';
 import { previewPath, winnerFileName } from './output-names.js';

@@ -8,13 +8,8 @@
  */
 import type { BilledCall, CostBasis } from '../../shared/generation.js';
 import type { SegmindRequestBody } from '../../shared/generation-request.js';
-import {
-  PRICE_CARD,
-  callCostMicros,
-  expectedCostMicros,
-  usdToMicros,
-  type FluxModel,
-} from '../../shared/price-card.js';
+import { PRICE_CARD, callCostMicros, expectedCostMicros, type FluxModel } from '../../shared/price-card.js';
+import { usdToMicros } from '../../shared/money.js';
 import { header, numberHeader, type ResponseHeaders } from './headers.js';
 import { ledgerRequestId } from './provider-text.js';
 

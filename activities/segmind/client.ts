@@ -13,7 +13,8 @@ import {
   type GenerationParams,
   type SegmindRequestBody,
 } from '../../shared/generation-request.js';
-import { usdToMicros, type FluxModel } from '../../shared/price-card.js';
+import { type FluxModel } from '../../shared/price-card.js';
+import { usdToMicros } from '../../shared/money.js';
 import { outboundAgent, outboundProblem, type OutboundRules, type Resolver } from '../../node/outbound.js';
 import { billingFromHeaders, jobCharge, jobEstimate, junkBilling, remainingCreditsMicros } from './billing.js';
 import { classifyStatus, retryAfterMs } from './errors.js';

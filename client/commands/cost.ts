@@ -1,6 +1,6 @@
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { costQuery, type BatchCost } from '../../shared/batch-workflow.js';
-import { formatUsd } from '../../shared/price-card.js';
+import { formatUsd } from '../../shared/money.js';
 import { command, jsonFlag } from '../command-spec.js';
 import { withTemporal } from '../connection.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';

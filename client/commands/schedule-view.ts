@@ -10,7 +10,7 @@ import {
   type ScheduleDescription,
   type ScheduleHandle,
 } from '@temporalio/client';
-import { microsToUsd } from '../../shared/price-card.js';
+import { formatUsd } from '../../shared/money.js';
 import type { ScheduledBatchInput } from '../../shared/schedule.js';
 import { command, jsonFlag, type CommandSpec } from '../command-spec.js';
 import { scheduleLink, withTemporal, type Connected } from '../connection.js';
@@ -225,7 +225,7 @@ async function describe(scheduleId: string, out: Output): Promise<ExitCode> {
         `  options:   ${input.options.candidates} drafts on ${input.options.draftModel}, ` +
           `bottom ${input.options.rerollFraction * 100}% re-rolled on ${input.options.rerollModel}`,
         ...(input.budget?.maxMicros !== undefined
-          ? [`  budget:    $${microsToUsd(input.budget.maxMicros).toFixed(2)} per batch`]
+          ? [`  budget:    ${formatUsd(input.budget.maxMicros, 2)} per batch`]
           : []),
         ...(input.notifyUrl ? [`  notify:    ${input.notifyUrl}`] : []),
         `  policies:  overlap ${d.policies.overlap}; catch-up window ${formatDuration(d.policies.catchupWindow)}`,

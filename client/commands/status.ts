@@ -1,6 +1,6 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { progressQuery, type BatchProgress } from '../../shared/batch-workflow.js';
-import { formatUsd } from '../../shared/price-card.js';
+import { formatUsd } from '../../shared/money.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from '../../shared/search-attributes.js';
 import { providerTaskQueueFor, scoringTaskQueueFor } from '../../shared/task-queues.js';
 import type { BatchHandle } from '../batch-client.js';

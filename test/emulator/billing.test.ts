@@ -3,9 +3,9 @@ import {
   callCostMicros,
   expectedCostMicros,
   expectedGpuSeconds,
-  usdToMicros,
   type FluxModel,
 } from '../../shared/price-card.js';
+import { usdToMicros } from '../../shared/money.js';
 import { GPU_TIME_JITTER } from '../../emulator/gpu-time.js';
 import { createEmulator, type Emulator } from '../../emulator/server.js';
 import { jsonError, post, schnell } from './helpers.js';

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { usdToMicros } from '../../shared/price-card.js';
+import { usdToMicros } from '../../shared/money.js';
 import type { FaultKind, RandomFaults } from '../../emulator/faults.js';
 import { createEmulator, type Emulator } from '../../emulator/server.js';
 import { jsonError, post, schnell } from './helpers.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { csvField, ledgerCsvRow } from '../../activities/outputs/ledger-csv.js';
-import { microsToUsdExact, usdExactToMicros } from '../../shared/price-card.js';
+import { microsToUsdExact, usdExactToMicros } from '../../shared/money.js';
 import { batchOutputDir, resolveInside } from '../../activities/outputs/output-paths.js';
 import { scoreComponents } from '../../activities/outputs/score-components.js';
 import { decideOutcome } from '../../activities/outputs/thumbnail-outcome.js';

@@ -8,7 +8,7 @@ import {
   type BatchSummary,
   type ResultsLine,
 } from '../../activities/outputs/index.js';
-import { usdExactToMicros } from '../../shared/price-card.js';
+import { usdExactToMicros } from '../../shared/money.js';
 import { COLOURS, standardBatch, type Fixture } from './fixtures.js';
 import { closeTo, hashTree, meanColour, parseCsv } from './helpers.js';
 
