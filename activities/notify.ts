@@ -7,9 +7,15 @@
  *
  * The URL is workflow input, so it goes only where callbacks belong (node/outbound.ts): a private,
  * loopback or link-local receiver only when THUMBGATE_CALLBACK_HOSTS lists it. What the receiver
- * answered, or how the connection failed, goes to the worker's log only: the failure (in the batch's
- * history and result) says "not accepted" alike for a closed port and an HTTP 404, so a notify URL
- * is no probe of what answers where.
+ * answered, how the connection failed, or what a name resolved to goes to the worker's log only: the
+ * failure (in the batch's history, result, CLI and callback record) says NOT_DELIVERED alike for a
+ * closed port, an HTTP 404, a name that does not resolve and one that resolves to a refused address,
+ * so a notify URL is no probe of what answers where nor of which internal names exist.
+ *
+ * Only a refusal decided from the URL's own text (its scheme, an IP literal's range) is typed
+ * CallbackAddressRefused (recorded "refused", not retried): it tells the author nothing they did not
+ * write. A refusal decided by DNS is typed, retried and worded like an unreachable receiver, so that
+ * neither the words, the outcome nor the number of attempts tell "resolves inside" from "no such name".
  */
 import { request } from 'undici';
 import {
@@ -34,6 +40,10 @@ export interface NotifyDeps {
   /** Resolves receivers' names for the address check (tests answer for made-up names). */
   resolve?: Resolver;
 }
+
+/** The one message a batch records for every callback not delivered; the detail is in the worker's log. */
+const NOT_DELIVERED =
+  "callback not delivered: the destination is not allowed or did not accept it (the generation worker's log says which)";
 
 /** One exchange may take this long; a receiver that hangs is retried like one that is down. */
 const TIMEOUT_MS = 10_000;
@@ -64,8 +74,10 @@ export function createNotifyActivities(deps: NotifyDeps) {
     }
     const url = new URL(input.url);
     const refused = outboundProblem(url, rules);
-    if (refused) throw failure('CallbackAddressRefused', `callback not sent: ${refused}`);
-    const notAccepted = `${url.origin} did not accept the callback (the generation worker's log says why)`;
+    if (refused) {
+      logWarning(`completion callback not sent: ${refused}`);
+      throw failure('CallbackAddressRefused', NOT_DELIVERED);
+    }
     const body = JSON.stringify(input.summary);
     const timestamp = now();
     let status: number;
@@ -85,16 +97,16 @@ export function createNotifyActivities(deps: NotifyDeps) {
       status = res.statusCode;
       await res.body.dump();
     } catch (err) {
-      if (err instanceof OutboundRefusedError)
-        throw failure('CallbackAddressRefused', `callback not sent: ${err.message}`);
-      logWarning(`completion callback to ${url.origin} failed: ${(err as Error).message}`);
-      throw failure('CallbackUnreachable', notAccepted);
+      // A refusal after DNS reads like a name that does not resolve (see the comment at the top).
+      const why = err instanceof OutboundRefusedError ? 'not sent' : 'failed';
+      logWarning(`completion callback to ${url.origin} ${why}: ${(err as Error).message}`);
+      throw failure('CallbackUnreachable', NOT_DELIVERED);
     } finally {
       await dispatcher.close();
     }
     if (status >= 200 && status < 300) return status;
     logWarning(`completion callback to ${url.origin}: the receiver answered HTTP ${status}`);
-    throw failure(retryableStatus(status) ? 'CallbackUnreachable' : 'CallbackRejected', notAccepted);
+    throw failure(retryableStatus(status) ? 'CallbackUnreachable' : 'CallbackRejected', NOT_DELIVERED);
   }
 
   return { notifyCompletion };

@@ -5,6 +5,8 @@
  * generated on first run into bench/models/. Prints figures; asserts nothing. Each model runs in its
  * own process, so its RSS is that model's. For each model, from one run:
  *
+ *  - pixel statistics: the technical-quality measures alone (sharpness, noise, exposure, contrast,
+ *    colourfulness), per image at the analysis size;
  *  - model only: the vision tower alone on prepared input, in passes of 1, 4 and 8 (scoring runs a
  *    thumbnail's candidates, up to 8, as one pass), and the multiply-add rate that is (GMAC/s, to set
  *    against the cores' int8 peak from `npm run bench:int8-peak`);
@@ -35,6 +37,7 @@ import {
   decodeImage,
   loadClipModel,
   scoreImages,
+  technicalQuality,
   type ClipModel,
   type ClipModelConfig,
   type EncodedImage,
@@ -198,6 +201,20 @@ async function modelOnly(model: ClipModel, images: EncodedImage[], count: number
   return { timings, run, images: (pass: number) => rounds(pass) * pass };
 }
 
+/**
+ * The technical-quality statistics alone, on the drafts as scoring decodes them (the Laplacian pass
+ * with the noise measure's median, and the colour and exposure statistics); part of every end-to-end
+ * figure below, shown apart so a change to the measures shows what it costs.
+ */
+async function pixelStatistics(model: ClipModel, images: EncodedImage[], count: number) {
+  const decoded = await Promise.all(images.map((image) => decodeImage(image.bytes, model.preprocessing)));
+  const timing = await bestOfThree(count, () => {
+    for (let i = 0; i < count; i++) technicalQuality(decoded[i % decoded.length]!);
+    return Promise.resolve();
+  });
+  return { timing, size: `${decoded[0]!.width}×${decoded[0]!.height}` };
+}
+
 async function child(name: string): Promise<void> {
   const config = modelConfig(name);
   const rssStart = rss();
@@ -219,6 +236,7 @@ async function child(name: string): Promise<void> {
   const total = Number(values.images);
   const textTotal = Number(values['text-images']);
 
+  const statistics = await pixelStatistics(model, images, total);
   const towerOnly = await modelOnly(model, images, total);
   const modelTimes = towerOnly.timings;
   const endToEnd = async (prompt: string, batch: number, count: number) => {
@@ -303,6 +321,11 @@ async function child(name: string): Promise<void> {
         `${(macs / t.best / 1e6).toFixed(0)} GMAC/s; CPU ${t.cpu.toFixed(1)} ms/image`
     );
   }
+  console.log(
+    `pixel statistics (technical quality: sharpness, noise, exposure, contrast, colourfulness, at the ` +
+      `${statistics.size} analysis size): ${statistics.timing.best.toFixed(2)} ms/image ` +
+      `(median ${statistics.timing.median.toFixed(2)}); CPU ${statistics.timing.cpu.toFixed(2)} ms/image`
+  );
   console.log(`end to end (best of 3 runs of ${total} images; with the text check, of ${textTotal}):`);
   for (const row of rows) console.log(row);
   console.log(`  ${DRAFTS} per call vs one by one: max |Δ| of score/cosine ${maxDiff.toExponential(2)}`);

@@ -9,9 +9,9 @@ import { FaultController, type FaultApi, type FaultConfig, type FaultKind } from
 import { JobTable } from './job-table.js';
 import { usdString, type EmulatedModel } from './models.js';
 import { mulberry32 } from './prng.js';
-import type { Defect } from './quality.js';
+import { checkRate, type Defect } from './quality.js';
 import { RateLimiter } from './rate-limit.js';
-import type { RenderedImage } from './render.js';
+import type { DraftRates, RenderedImage } from './render.js';
 import { SizeTable, type OutputSizeOptions } from './sizes.js';
 
 /** Not a real key format on purpose (real keys are `SG_` + hex). */
@@ -48,6 +48,13 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Scale per-second GPU time by output megapixels relative to 1 MP; default false (size-independent). */
   scaleGpuTimeByMegapixels?: boolean;
+  /**
+   * Share of draft-model images (flux-schnell, flux-dev) with a pixel defect, 0–1; default 0.6
+   * (quality.ts: the defects keep their relative weights). Pro models stay clean.
+   */
+  draftDefectRate?: number;
+  /** Share of draft-model images whose quoted lettering is misspelt, 0–1; default 0.4 (lettering.ts). */
+  misspellingRate?: number;
   /** Seeds the seeds chosen for bodies that omit `seed` (default 0). */
   seed?: number;
   /** Plan rate limit: generation submits (v1 + v2 POSTs) per key per window; default off. */
@@ -133,6 +140,8 @@ export class EmulatorContext {
   readonly resultTtlMs: number;
   readonly dripBytesPerSecond: number;
   readonly oversizedBytes: number;
+  /** The draft quality settings every render uses (unset fields keep the defaults). */
+  readonly draftRates: DraftRates;
   /** Aborted by close(): ends hangs, drips, filler streams and simulated waits. */
   readonly closing = new AbortController();
   /** `http://{bound address}:{port}`, set once listening. */
@@ -155,6 +164,15 @@ export class EmulatorContext {
     this.queueSeconds = options.queueSeconds ?? DEFAULT_QUEUE_SECONDS;
     this.dripBytesPerSecond = options.dripBytesPerSecond ?? DEFAULT_DRIP_BYTES_PER_SECOND;
     this.oversizedBytes = options.oversizedBytes ?? DEFAULT_OVERSIZED_BYTES;
+    // Checked here, so a bad value stops the emulator at creation rather than failing every render.
+    this.draftRates = {
+      ...(options.draftDefectRate === undefined
+        ? {}
+        : { defectRate: checkRate('draftDefectRate', options.draftDefectRate) }),
+      ...(options.misspellingRate === undefined
+        ? {}
+        : { misspellingRate: checkRate('misspellingRate', options.misspellingRate) }),
+    };
     this.nextSeed = mulberry32(options.seed ?? 0);
     this.log = options.log ?? (() => {});
   }

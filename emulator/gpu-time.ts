@@ -1,9 +1,9 @@
 /**
  * Simulated GPU time of one generation. Per-second models are billed on it, so it follows the
  * emulator's own price list: `typicalGpuSeconds(model, steps)` (0.78 s + 0.08 s/step, ≈1.1 s for 4 schnell
- * steps) times a seeded jitter of ±4 %, optionally scaled by megapixels relative to 1 MP, and
- * rounded to the millisecond before any cost is computed (the header carries 3 decimals, and
- * the client recomputes nothing from a longer number than it sees).
+ * steps; 1.78 s + 0.18 s/step, ≈2.5 s, on fast-flux-schnell) times a seeded jitter of ±4 %, optionally
+ * scaled by megapixels relative to 1 MP, and rounded to the millisecond before any cost is computed
+ * (the header carries 3 decimals, and the client recomputes nothing from a longer number than it sees).
  *
  * Flat-priced models report a plausible generation time (pro 3–5 s, ultra 6–10 s) that is
  * shown in `x-generation-time` and drives latency, but is never billed.

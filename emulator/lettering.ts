@@ -31,16 +31,21 @@ export function quotedText(prompt: string): string | undefined {
 
 /**
  * What the model paints for the requested text: upper-cased (thumbnail lettering), misspelt on
- * `DRAFT_GARBLE_RATE` of draft images — every word of two or more letters gets about one edit
+ * `garbleRate` (default `DRAFT_GARBLE_RATE`) of draft images — every word of two or more letters gets about one edit
  * per two letters (swap, drop, wrong letter; a one-letter word is replaced half the time), deterministic in (model, prompt, seed).
  */
-export function paintedText(model: EmulatedModel, prompt: string, seed: number): string | undefined {
+export function paintedText(
+  model: EmulatedModel,
+  prompt: string,
+  seed: number,
+  garbleRate: number = DRAFT_GARBLE_RATE
+): string | undefined {
   const text = quotedText(prompt);
   if (text === undefined) return undefined;
   const upper = text.toUpperCase();
   if (!DRAFT_MODELS.has(model)) return upper;
   const rand = mulberry32(hashSeed('lettering', model, prompt, seed));
-  if (rand() >= DRAFT_GARBLE_RATE) return upper;
+  if (rand() >= garbleRate) return upper;
   return upper
     .split(' ')
     .map((word) => garbleWord(word, rand))

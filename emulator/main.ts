@@ -22,6 +22,10 @@ const USAGE = `Segmind emulator (v1 sync, v2 async)
   --rpm N              plan rate limit, generation submits per minute per key (SEGMIND_EMULATOR_RPM,
                        default 0 = unlimited)
   --result-ttl S       seconds a v2 result stays available (SEGMIND_EMULATOR_RESULT_TTL, default 3600)
+  --draft-defect-rate R  share of draft-model images with a pixel defect, 0–1
+                       (SEGMIND_EMULATOR_DRAFT_DEFECT_RATE, default 0.6)
+  --misspelling-rate R share of draft-model images whose quoted text is misspelt, 0–1
+                       (SEGMIND_EMULATOR_MISSPELLING_RATE, default 0.4)
   --quiet              do not log requests
 `;
 
@@ -33,6 +37,14 @@ function num(name: string, raw: string | undefined, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0)
     throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** A 0–1 share, or undefined when not given (the emulator's default applies). */
+function share(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = num(name, raw, 0);
+  if (n > 1) throw new Error(`${name} must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -51,6 +63,8 @@ async function main(): Promise<void> {
       'retry-after': { type: 'string' },
       rpm: { type: 'string' },
       'result-ttl': { type: 'string' },
+      'draft-defect-rate': { type: 'string' },
+      'misspelling-rate': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,6 +85,14 @@ async function main(): Promise<void> {
   }
   faults.retryAfterSeconds ??= num('--retry-after', values['retry-after'] ?? env.SEGMIND_EMULATOR_RETRY_AFTER, 1);
 
+  const draftDefectRate = share(
+    '--draft-defect-rate',
+    values['draft-defect-rate'] ?? env.SEGMIND_EMULATOR_DRAFT_DEFECT_RATE
+  );
+  const misspellingRate = share(
+    '--misspelling-rate',
+    values['misspelling-rate'] ?? env.SEGMIND_EMULATOR_MISSPELLING_RATE
+  );
   const emulator = await createEmulator({
     port: Math.floor(num('--port', values.port ?? env.SEGMIND_EMULATOR_PORT, DEFAULT_EMULATOR_PORT)),
     host: values.host ?? env.SEGMIND_EMULATOR_HOST ?? '127.0.0.1',
@@ -79,6 +101,8 @@ async function main(): Promise<void> {
     creditsMicros: microsFromUsd(num('--credits-usd', values['credits-usd'] ?? env.SEGMIND_EMULATOR_CREDITS_USD, 100)),
     faults,
     seed,
+    ...(draftDefectRate === undefined ? {} : { draftDefectRate }),
+    ...(misspellingRate === undefined ? {} : { misspellingRate }),
     rpm: Math.floor(num('--rpm', values.rpm ?? env.SEGMIND_EMULATOR_RPM, 0)),
     resultTtlMs: 1000 * num('--result-ttl', values['result-ttl'] ?? env.SEGMIND_EMULATOR_RESULT_TTL, 3600),
     log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),

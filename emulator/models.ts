@@ -7,7 +7,14 @@
  * Money is integer micro-dollars (1 USD = 1,000,000).
  */
 
-export const EMULATED_MODELS = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra'] as const;
+export const EMULATED_MODELS = [
+  'flux-schnell',
+  'fast-flux-schnell',
+  'flux-dev',
+  'flux-1.1-pro',
+  'flux-pro',
+  'flux-1.1-pro-ultra',
+] as const;
 export type EmulatedModel = (typeof EMULATED_MODELS)[number];
 
 export function isEmulatedModel(value: unknown): value is EmulatedModel {
@@ -64,6 +71,18 @@ const PER_SECOND: ProviderPrice = {
   baseGpuSeconds: 0.78,
   gpuSecondsPerStep: 0.08,
 };
+/**
+ * fast-flux-schnell's page: ~$0.0055 an image in ~2.5 s, billed per GPU-second. The emulator takes the
+ * 2.5 s as the GPU time of a default (4-step) image, split like schnell's (1.78 s + 0.18 s a step), at
+ * the rate that makes it cost the page's price: $0.0055 / 2.5 s = $0.0022 per GPU-second. GPU time
+ * drives latency too, so it renders in ≈2.5 s at latencyScale 1.
+ */
+const FAST_PER_SECOND: ProviderPrice = {
+  mode: 'gpu-second',
+  microsPerGpuSecond: 2_200,
+  baseGpuSeconds: 1.78,
+  gpuSecondsPerStep: 0.18,
+};
 const PIXELS = { kind: 'pixels', min: 256, max: 2048, defaultWidth: 1024, defaultHeight: 1024 } as const;
 const RATIO = { kind: 'aspect-ratio', defaultRatio: '1:1' } as const;
 const OUTPUT = { defaultFormat: 'jpg', quality: { min: 1, max: 100, default: 95 } } as const;
@@ -72,6 +91,7 @@ const COMMON = { maxPromptChars: 2_000, maxSeed: 4_294_967_295 } as const;
 /** The provider's price list and parameter table. */
 export const PROVIDER_MODELS: Readonly<Record<EmulatedModel, ProviderModel>> = {
   'flux-schnell': { price: PER_SECOND, size: PIXELS, steps: { min: 1, max: 8, default: 4 }, ...COMMON },
+  'fast-flux-schnell': { price: FAST_PER_SECOND, size: PIXELS, steps: { min: 1, max: 8, default: 4 }, ...COMMON },
   'flux-dev': {
     price: PER_SECOND,
     size: PIXELS,

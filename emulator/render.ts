@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { EmulatedModel, ProviderOutputFormat } from './models.js';
 import { paintedText } from './lettering.js';
 import { hashSeed, mulberry32 } from './prng.js';
-import { drawQuality, type Defect } from './quality.js';
+import { draftDefectRates, drawQuality, type Defect } from './quality.js';
 import { sceneSvg } from './scene.js';
 
 export interface RenderInput {
@@ -19,6 +19,14 @@ export interface RenderInput {
   format?: ProviderOutputFormat;
   /** JPEG quality 1–100 (pro models' `output_quality`); drafts use 90. */
   quality?: number;
+  /** How uneven draft models are (EmulatorOptions); default: quality.ts's and lettering.ts's rates. */
+  draftRates?: DraftRates;
+}
+
+/** The emulator's draft quality settings: the share of drafts with a pixel defect and with misspelt lettering. */
+export interface DraftRates {
+  defectRate?: number;
+  misspellingRate?: number;
 }
 
 export interface RenderedImage {
@@ -53,8 +61,14 @@ function noiseTile(seed: number, amplitude: number): Buffer {
 
 export async function renderImage(input: RenderInput): Promise<RenderedImage> {
   const { model, prompt, seed, width, height } = input;
-  const { defect, severity } = drawQuality(model, prompt, seed);
-  const renderedText = paintedText(model, prompt, seed);
+  const rates = input.draftRates ?? {};
+  const { defect, severity } = drawQuality(
+    model,
+    prompt,
+    seed,
+    rates.defectRate === undefined ? undefined : draftDefectRates(rates.defectRate)
+  );
+  const renderedText = paintedText(model, prompt, seed, rates.misspellingRate);
   // density 72 makes librsvg rasterise at exactly width × height.
   let img = sharp(Buffer.from(sceneSvg(prompt, seed, width, height, renderedText)), { density: 72 }).removeAlpha();
   const u = Math.min(width, height);

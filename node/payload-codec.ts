@@ -9,6 +9,11 @@
  * (32-byte keys, `openssl rand -base64 32`), THUMBGATE_PAYLOAD_KEY_ID the id that encrypts (default:
  * the first listed). Every listed key decrypts, so rotation is: add the new key, switch the id, keep the
  * old one listed until no retained history needs it. Unset: the codec is off (the demo, most tests).
+ *
+ * THUMBGATE_PAYLOAD_REQUIRE=1 (set on the workers once no retained history predates the keys) makes
+ * the codec refuse to decode a plain payload: a client without the keys (a keyless `thumbgate start`)
+ * writes its inputs in the clear, and this stops such a batch before it runs, so clients must carry
+ * the keys. Off by default: plain payloads from before the codec, and the replay fixtures, still read.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +21,7 @@ import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCo
 
 export const KEYS_VAR = 'THUMBGATE_PAYLOAD_KEYS';
 export const KEY_ID_VAR = 'THUMBGATE_PAYLOAD_KEY_ID';
+export const REQUIRE_VAR = 'THUMBGATE_PAYLOAD_REQUIRE';
 
 /** The metadata Temporal's encryption samples use, so the UI and other codecs recognise the payload. */
 const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -45,6 +51,14 @@ export interface PayloadKeys {
   activeKeyId: string;
   /** Every key that decrypts, by id. */
   keys: ReadonlyMap<string, Buffer>;
+}
+
+/** Whether THUMBGATE_PAYLOAD_REQUIRE is on (`1`/`true`; unset, empty, `0`, `false`: off). */
+function requireFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const raw = (env[REQUIRE_VAR] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new PayloadKeyError(`${REQUIRE_VAR} must be 1 (refuse plain payloads) or 0 / unset (accept them)`);
 }
 
 /** The keys from the environment, or undefined when THUMBGATE_PAYLOAD_KEYS is unset (codec off). */
@@ -120,11 +134,14 @@ function deserialize(plain: Buffer): Payload {
 /**
  * AES-256-GCM, a random 12-byte IV per payload, data = IV ‖ ciphertext ‖ tag, the key id in the
  * metadata (and bound as associated data, so relabelling a payload with another id fails to decrypt).
- * Payloads without the encrypted encoding decode unchanged: histories written before the codec was
- * turned on, and the replay fixtures, still read.
+ * Payloads without the encrypted encoding decode unchanged (histories written before the codec was
+ * turned on, and the replay fixtures, still read) unless `requireEncrypted` (THUMBGATE_PAYLOAD_REQUIRE).
  */
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: PayloadKeys) {}
+  constructor(
+    private readonly keys: PayloadKeys,
+    private readonly requireEncrypted = false
+  ) {}
 
   encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.keys.activeKeyId;
@@ -151,7 +168,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   private decodeOne(payload: Payload): Payload {
-    if (utf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+    if (utf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
+      if (!this.requireEncrypted) return payload;
+      throw new PayloadKeyError(
+        `a payload arrived unencrypted and ${REQUIRE_VAR}=1 here accepts only encrypted ones: the client that ` +
+          `started or signalled this workflow (thumbgate start, schedule create) must run with the workers' ` +
+          `${KEYS_VAR}; unset ${REQUIRE_VAR} while histories from before encryption must still be read`
+      );
+    }
     const keyId = utf8(payload.metadata?.[KEY_ID_METADATA]) ?? '';
     const key = this.keys.keys.get(keyId);
     if (!key) {
@@ -179,10 +203,20 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-/** The codec for the environment's keys, or undefined when THUMBGATE_PAYLOAD_KEYS is unset. */
-export function payloadCodecFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptionCodec | undefined {
+/**
+ * The codec for the environment's keys, or undefined when THUMBGATE_PAYLOAD_KEYS is unset. The codec
+ * server calls it with `{ honourRequire: false }`: the UI must still show histories from before the keys.
+ */
+export function payloadCodecFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  { honourRequire = true }: { honourRequire?: boolean } = {}
+): EncryptionCodec | undefined {
   const keys = payloadKeysFromEnv(env);
-  return keys ? new EncryptionCodec(keys) : undefined;
+  const required = requireFromEnv(env);
+  if (required && !keys) {
+    throw new PayloadKeyError(`${REQUIRE_VAR} is set but ${KEYS_VAR} is not: list the keys, or unset ${REQUIRE_VAR}`);
+  }
+  return keys ? new EncryptionCodec(keys, required && honourRequire) : undefined;
 }
 
 /**

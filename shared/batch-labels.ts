@@ -8,6 +8,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { BatchOptions } from './batch-options.js';
 import type { BatchBudget } from './budget.js';
 import { formatUsd } from './money.js';
+import { PRICE_CARD } from './price-card.js';
 import { spendUsdKey, stageKey, thumbnailCountKey } from './search-attributes.js';
 
 export interface BatchStartLabels {
@@ -26,7 +27,8 @@ export function batchStartLabels(
     staticSummary: `thumbgate batch ${batchId}: ${thumbnails} thumbnails`,
     staticDetails: [
       `**${thumbnails} thumbnails** — ${o.candidates} drafts each on ${o.draftModel}` +
-        `${o.draftModel === 'flux-schnell' || o.draftModel === 'flux-dev' ? ` at ${o.draftSteps} steps` : ''}`,
+        // Steps are shown where they set the price: on the per-GPU-second models.
+        `${PRICE_CARD[o.draftModel].pricing.mode === 'gpu-second' ? ` at ${o.draftSteps} steps` : ''}`,
       `bottom ${o.rerollFraction * 100}% re-rolled on ${o.rerollModel}; up to ${o.maxInFlight} thumbnails in flight`,
       ...(budget?.maxMicros !== undefined ? [`spending limit ${formatUsd(budget.maxMicros, 2)} at start`] : []),
       ...(budget?.key ? [`limits per \`${budget.key}\` for ${Object.keys(budget.perKey ?? {}).length} values`] : []),

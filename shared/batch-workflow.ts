@@ -39,13 +39,23 @@ export interface BatchWorkflowInput {
 /**
  * Bad input fails the workflow before anything is paid for, naming the field (any client can start it).
  * `parentWorkflowId` is the run that started this batch as its child, if one did: a batch id of the
- * scheduled form is only accepted from that schedule's own firing. A continued run was checked as the
- * first one.
+ * scheduled form is only accepted from that schedule's own firing. `continuedFromRunId` is the run this
+ * one continued from (Temporal's own record, `workflowInfo().continuedFromExecutionRunId`): only such a
+ * run may have a `carry`, and only it skips the reserved-id check (its first run made it). `carry` is
+ * ordinary input, so it cannot itself say a run was continued.
  */
-export function validateBatchInput(input: BatchWorkflowInput, parentWorkflowId?: string): void {
+export function validateBatchInput(
+  input: BatchWorkflowInput,
+  parentWorkflowId?: string,
+  continuedFromRunId?: string
+): void {
+  const continued = continuedFromRunId !== undefined;
   const problems = [
     isSafeId(input.batchId) ? undefined : invalidParameter('batchId', SAFE_ID_RULE, input.batchId),
-    input.carry === undefined && isSafeId(input.batchId)
+    !continued && input.carry !== undefined
+      ? 'carry is set only by the batch workflow itself when it continues as new — start a batch without it'
+      : undefined,
+    !continued && isSafeId(input.batchId)
       ? reservedBatchIdProblem('batchId', input.batchId, parentWorkflowId)
       : undefined,
     integerProblem('thumbnails', input.thumbnails, {

@@ -21,7 +21,7 @@ export interface FailureRule {
 const RESTART = 'then start the batch again with the same id: drafts already paid for are reused';
 
 const CALLBACK_NOT_ACCEPTED =
-  "check that the --notify-url receiver is up and that its signature check passes (it verifies with its own URL, as given to --notify-url, and its secret: THUMBGATE_WEBHOOK_SECRETS / THUMBGATE_WEBHOOK_SECRET); the generation worker's log says what happened; `thumbgate result BATCH_ID --json` has the same summary";
+  "check that the --notify-url receiver is up, at a public address (or its host is in THUMBGATE_CALLBACK_HOSTS on the generation workers), and that its signature check passes (it verifies with its own URL, as given to --notify-url, and its secret: THUMBGATE_WEBHOOK_SECRETS / THUMBGATE_WEBHOOK_SECRET); the generation worker's log says what happened; `thumbgate result BATCH_ID --json` has the same summary";
 
 export const FAILURES = {
   // --- Provider (activities/segmind maps HTTP answers onto these) ---
@@ -150,7 +150,7 @@ export const FAILURES = {
   // One fix for both: which of them happened (a closed port, an HTTP 404) is for the worker's log only.
   CallbackUnreachable: { retryable: true, stopsBatch: false, fix: CALLBACK_NOT_ACCEPTED },
   CallbackRejected: { retryable: false, stopsBatch: false, fix: CALLBACK_NOT_ACCEPTED },
-  /** The receiver is at a private, loopback or link-local address (or another scheme): never sent. */
+  /** The URL itself is refused (another scheme, an IP literal at a private, loopback or link-local address): never sent. */
   CallbackAddressRefused: {
     retryable: false,
     stopsBatch: false,

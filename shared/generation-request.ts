@@ -18,7 +18,7 @@ export interface GenerationParams {
   model: FluxModel;
   prompt: string;
   seed: number;
-  /** Pixel-sized models (flux-schnell, flux-dev). */
+  /** Pixel-sized models (the schnell models, flux-dev). */
   width?: number;
   height?: number;
   /** Aspect-ratio models (the pro family). */

@@ -1,6 +1,6 @@
 /**
- * Segmind's price card for the five Flux models (from the seed article), with each model's
- * request parameters. Pure and sandbox-safe: workflows, activities, the emulator and the CLI
+ * Segmind's price card for the Flux models: the seed article's five plus `fast-flux-schnell` (from
+ * Segmind's model page), with each model's request parameters. Pure and sandbox-safe: workflows, activities, the emulator and the CLI
  * all read the same table.
  *
  * Money is carried as integer micro-dollars (shared/money.ts); dollars appear only at the edges.
@@ -8,7 +8,14 @@
 
 // The money helpers live in shared/money.ts; re-exported for the modules that still import them from here.
 
-export const FLUX_MODELS = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra'] as const;
+export const FLUX_MODELS = [
+  'flux-schnell',
+  'fast-flux-schnell',
+  'flux-dev',
+  'flux-1.1-pro',
+  'flux-pro',
+  'flux-1.1-pro-ultra',
+] as const;
 export type FluxModel = (typeof FLUX_MODELS)[number];
 
 export type Pricing =
@@ -43,7 +50,7 @@ export interface IntRange {
 export interface ModelSpec {
   id: FluxModel;
   pricing: Pricing;
-  /** The seed article's average cost per image, in micro-dollars. */
+  /** The average cost per image the seed article (or the model's page) quotes, in micro-dollars. */
   averageMicros: number;
   /** What the seed recommends the model for. */
   bestFor: string;
@@ -59,7 +66,7 @@ export interface ModelSpec {
 }
 
 /*
- * GPU time per image, fitted to the seed's two averages with one per-step cost for both
+ * GPU time per image, fitted to the seed's two averages with one per-step cost for its two
  * per-second models (same Flux backbone): schnell at 4 steps ≈ 1.1 s ≈ $0.008 and dev at
  * 25 steps ≈ 2.78 s ≈ $0.020 give 0.78 s fixed + 0.08 s per step.
  */
@@ -68,6 +75,22 @@ const PER_SECOND = {
   microsPerGpuSecond: 7_200,
   baseGpuSeconds: 0.78,
   gpuSecondsPerStep: 0.08,
+} as const;
+
+/*
+ * fast-flux-schnell, from its Segmind page (2026): ~$0.0055 an image in ~2.5 s, schnell's 1–8 steps,
+ * billed per GPU-second. Assumed: the 2.5 s is the billed GPU time of a default (4-step) image, so
+ * the page's two figures give the endpoint's own rate, $0.0055 / 2.5 s = $0.0022 per GPU-second; and
+ * the time splits into a fixed and a per-step part in schnell's proportion (Segmind publishes no
+ * split): 1.78 s + 0.18 s per step. The pages do not say how much of their latency is billed
+ * (schnell's ~10 s is far above its fitted 1.1 s), so these GPU-seconds may be high; the cost of a
+ * default image is the page's either way, and a step costs the same share of it as on schnell.
+ */
+const FAST_PER_SECOND = {
+  mode: 'gpu-second',
+  microsPerGpuSecond: 2_200,
+  baseGpuSeconds: 1.78,
+  gpuSecondsPerStep: 0.18,
 } as const;
 
 const MAX_SEED = 4_294_967_295;
@@ -79,6 +102,16 @@ export const PRICE_CARD: Readonly<Record<FluxModel, ModelSpec>> = {
     pricing: PER_SECOND,
     averageMicros: 8_000,
     bestFor: 'fast drafts, thumbnails, batch variants, internal tools',
+    size: { kind: 'pixels', min: 256, max: 2048, multipleOf: 16, defaultWidth: 1024, defaultHeight: 1024 },
+    steps: { min: 1, max: 8, default: 4 },
+    maxPromptChars: MAX_PROMPT_CHARS,
+    maxSeed: MAX_SEED,
+  },
+  'fast-flux-schnell': {
+    id: 'fast-flux-schnell',
+    pricing: FAST_PER_SECOND,
+    averageMicros: 5_500,
+    bestFor: 'cheaper, faster drafts (schnell on a faster endpoint)',
     size: { kind: 'pixels', min: 256, max: 2048, multipleOf: 16, defaultWidth: 1024, defaultHeight: 1024 },
     steps: { min: 1, max: 8, default: 4 },
     maxPromptChars: MAX_PROMPT_CHARS,

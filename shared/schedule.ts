@@ -122,6 +122,20 @@ export function scheduleOfBatchId(batchId: string): string | undefined {
   return scheduleIdProblem('scheduleId', scheduleId) === undefined ? scheduleId : undefined;
 }
 
+/**
+ * Whether a scheduled batch id's local date-time can be the UTC `fireTime` in some time zone: the
+ * schedule's zone is not known here, so the check is that the difference is a real UTC offset (−12:00
+ * to +14:00, whole quarter hours). It stops a firing naming a batch of another day; within those
+ * 26 hours the zone, and so the exact time, is not checked.
+ */
+function localTimeFits(batchId: string, fireTime: string): boolean {
+  const d = batchId.slice(-BATCH_ID_SUFFIX_CHARS + 1);
+  const local = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13));
+  const fire = Math.floor(Date.parse(fireTime) / 60_000) * 60_000;
+  const offsetMinutes = (local - fire) / 60_000;
+  return offsetMinutes >= -12 * 60 && offsetMinutes <= 14 * 60 && offsetMinutes % 15 === 0;
+}
+
 /** The id the schedule's action gives its firings' runs; the server appends the fire time to each. */
 export function scheduledWorkflowIdPrefix(scheduleId: string): string {
   return `scheduled-${scheduleId}`;
@@ -138,7 +152,11 @@ export function reservedBatchIdProblem(field: string, batchId: string, parentWor
   if (scheduleId === undefined) return undefined;
   const prefix = scheduledWorkflowIdPrefix(scheduleId);
   if (parentWorkflowId?.startsWith(prefix) && FIRE_TIME_SUFFIX.test(parentWorkflowId.slice(prefix.length))) {
-    return undefined;
+    if (localTimeFits(batchId, parentWorkflowId.slice(prefix.length + 1))) return undefined;
+    return (
+      `${field} ${JSON.stringify(batchId)} does not name the firing of ${JSON.stringify(parentWorkflowId)}: its ` +
+      'date and time are not that fire time in any time zone'
+    );
   }
   return (
     `${field} ${JSON.stringify(batchId)} has the form <schedule>-YYYYMMDD-HHmm, which is reserved for the batches ` +

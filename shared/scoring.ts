@@ -55,15 +55,25 @@ export interface ScoreCandidatesInput {
 
 /** Each sub-metric is in [0, 1], higher is better; `raw` holds the measured values the curves map. */
 export interface TechnicalQuality {
-  /** Weighted mean of the four sub-metrics, in [0, 1]. */
+  /** Weighted mean of the sub-metrics, in [0, 1]. */
   score: number;
+  /** From the Laplacian variance the edges explain, not the noise (docs/scoring.md). */
   sharpness: number;
+  /**
+   * 1 for a clean image, falling with the estimated noise sigma; absent in results made before the
+   * noise measure (their score has four sub-metrics).
+   */
+  noise?: number;
   exposure: number;
   contrast: number;
   colourfulness: number;
   raw: {
     /** Variance of the 4-neighbour Laplacian of luma (0–255) at the analysis size. */
     laplacianVariance: number;
+    /** The part of it the edges explain: less (MAD/0.6745)², the part the Gaussian bulk explains. */
+    edgeVariance?: number;
+    /** Estimated luma noise sigma (0–255, white-noise equivalent) at the analysis size. */
+    noiseSigma?: number;
     /** Mean luma, 0–1. */
     meanLuminance: number;
     /** Share of pixels with luma at or below 2/255 or at or above 253/255. */
@@ -88,7 +98,10 @@ export interface CandidateScore {
   /** Position in the input's `images`. */
   index: number;
   sha256: string;
-  /** Weighted combination of the components, in [0, 1]. */
+  /**
+   * Weighted combination of the components, in [0, 1]; in [−1, 0) when the candidate has a fault
+   * (misspelt requested text: {@link combineScore}).
+   */
   score: number;
   /**
    * The aesthetic component, in [0, 1]: by default the LAION head's rating through
@@ -187,19 +200,41 @@ export function resolveScoreWeights(
 }
 
 /**
- * The score: weighted mean of the measured components, each in [0, 1], so the score is in [0, 1] too.
+ * Text fidelity below which the requested text counts as misspelt: a fault of the candidate, not a
+ * low component. On the emulator's drafts OCR measured misspelt lettering at 0.20–0.43 and correct
+ * lettering at 0.72–0.80 (issue 19); 0.575 is the middle of that gap, 0.145 from either side, so OCR
+ * half-reading correct lettering a little worse than seen, or a misspelling a little better, does not
+ * cross it. A fault only where the check was measured: text OCR cannot read is never one.
+ */
+export const TEXT_FAULT_BELOW = 0.575;
+
+/**
+ * What a fault takes off the score: 1, so a faulty candidate's score lies in [−1, 0) and ranks below
+ * every candidate without one (in [0, 1]), while faulty candidates still rank among themselves by the
+ * same weighted mean.
+ */
+export const FAULT_PENALTY = 1;
+
+/** Whether a measured text fidelity is misspelt requested text (undefined: not measured, no fault). */
+export function isTextFault(fidelity: number | undefined): boolean {
+  return fidelity !== undefined && fidelity < TEXT_FAULT_BELOW;
+}
+
+/**
+ * The score: weighted mean of the measured components, each in [0, 1], so the score is in [0, 1] —
+ * less {@link FAULT_PENALTY} for a candidate whose requested text is misspelt ({@link isTextFault}).
  * An unmeasured text component is left out (the other weights are renormalised), never counted as 0.
  */
 export function combineScore(components: ScoreComponents, weights: ScoreWeights): number {
   const text = components.text === undefined ? 0 : weights.text;
   const total = weights.aesthetic + weights.alignment + weights.technical + text;
-  return (
+  const mean =
     (weights.aesthetic * components.aesthetic +
       weights.alignment * components.alignment +
       weights.technical * components.technical +
       text * (components.text ?? 0)) /
-    total
-  );
+    total;
+  return isTextFault(components.text) ? mean - FAULT_PENALTY : mean;
 }
 
 /** CLIPScore with w = 2.5, and the [0, 1] value that enters the score. */

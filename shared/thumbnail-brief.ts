@@ -12,6 +12,7 @@ import {
   type ModelSpec,
 } from './price-card.js';
 import { integerProblem } from './validation.js';
+import { shownValue } from './shown-text.js';
 
 export type MetadataValue = string | number | boolean | null;
 
@@ -81,7 +82,8 @@ export function idCollisionKey(id: string): string {
 export function thumbnailIdProblem(id: unknown): string | undefined {
   if (typeof id !== 'string' || !isSafeId(id) || id.length > MAX_THUMBNAIL_ID_CHARS) {
     const long = typeof id === 'string' && id.length > MAX_THUMBNAIL_ID_CHARS ? ` (it has ${id.length})` : '';
-    return `id ${JSON.stringify(id) ?? String(id)} cannot be used as a file name${long} — use ${THUMBNAIL_ID_RULE}`;
+    // An id that is not a usable name may be any text (a line of an environment file): shown only when plain.
+    return `id ${shownValue(id)} cannot be used as a file name${long} — use ${THUMBNAIL_ID_RULE}`;
   }
   const key = idCollisionKey(id);
   if (RESERVED_IDS.has(key)) {

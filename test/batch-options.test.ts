@@ -5,6 +5,7 @@ import {
   validateBatchOptions,
   type BatchOptions,
 } from '../shared/batch-options.js';
+import { batchOptionsFromFlags } from '../client/options-flags.js';
 
 const fieldsOf = (o: BatchOptions): string[] => validateBatchOptions(o).map((p) => p.field);
 
@@ -83,11 +84,36 @@ describe('validateBatchOptions', () => {
     expect(fieldsOf(resolveBatchOptions({ draftModel: 'flux-1.1-pro', draftSteps: 999 }))).toEqual([]);
   });
 
+  test('fast-flux-schnell drafts take 1–8 steps; others are refused naming the field and the range', () => {
+    const fast = (draftSteps: number) => resolveBatchOptions({ draftModel: 'fast-flux-schnell', draftSteps });
+    expect(validateBatchOptions(fast(1))).toEqual([]);
+    expect(validateBatchOptions(fast(8))).toEqual([]);
+    expect(validateBatchOptions(resolveBatchOptions({ rerollModel: 'fast-flux-schnell' }))).toEqual([]);
+    for (const steps of [0, 9, 2.5]) {
+      expect(validateBatchOptions(fast(steps))).toEqual([
+        {
+          field: 'draftSteps',
+          message: `draftSteps must be an integer from 1 to 8 (the step range of fast-flux-schnell), got ${steps}`,
+        },
+      ]);
+    }
+  });
+
+  test('--draft-model fast-flux-schnell is accepted from flags; a bad --draft-steps names the flag', () => {
+    const options = batchOptionsFromFlags({ 'draft-model': 'fast-flux-schnell', 'draft-steps': '2' });
+    expect(options).toMatchObject({ draftModel: 'fast-flux-schnell', draftSteps: 2 });
+    expect(() => batchOptionsFromFlags({ 'draft-model': 'fast-flux-schnell', 'draft-steps': '12' })).toThrow(
+      '--draft-steps: draftSteps must be an integer from 1 to 8 (the step range of fast-flux-schnell), got 12'
+    );
+  });
+
   test('models must be Flux models', () => {
     const o = resolveBatchOptions({ draftModel: 'sdxl' as never, rerollModel: 'flux-2' as never });
     const problems = validateBatchOptions(o);
     expect(problems.map((p) => p.field)).toEqual(['draftModel', 'rerollModel']);
-    expect(problems[0]?.message).toContain('flux-schnell, flux-dev, flux-1.1-pro, flux-pro, flux-1.1-pro-ultra');
+    expect(problems[0]?.message).toContain(
+      'flux-schnell, fast-flux-schnell, flux-dev, flux-1.1-pro, flux-pro, flux-1.1-pro-ultra'
+    );
   });
 
   test('the default size must suit both models, with sizes that would', () => {

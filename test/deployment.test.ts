@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { allowedHostHeaders } from '../client/commands/codec-server.js';
 import { projectRoot } from '../node/paths.js';
 import { METRICS } from '../shared/metrics.js';
 import { searchAttributeFlags } from '../shared/search-attributes.js';
@@ -356,6 +357,10 @@ describe('production deployment (deploy/)', () => {
     const origin = codec.command?.[codec.command.indexOf('--allow-origin') + 1];
     expect(origin).toBe(`http://localhost:${uiPort}`);
     expect(codec.environment?.THUMBGATE_PAYLOAD_KEYS).toMatch(/^\$\{THUMBGATE_PAYLOAD_KEYS:\?/);
+    // The Host the browser sends for the UI's endpoint is one the codec server answers (DNS-rebinding check).
+    const allowHosts = (codec.command ?? []).flatMap((arg, i, all) => (all[i - 1] === '--allow-host' ? [arg] : []));
+    const endpointHost = new URL(ui.environment!.TEMPORAL_CODEC_ENDPOINT!).host;
+    expect(allowedHostHeaders(allowHosts, Number(port![2])).has(endpointHost)).toBe(true);
   });
 
   test('workers and the CLI require the payload keys; generation workers get the callback secrets', () => {
@@ -365,6 +370,8 @@ describe('production deployment (deploy/)', () => {
         '${THUMBGATE_PAYLOAD_KEYS:?set THUMBGATE_PAYLOAD_KEYS (docs/operations.md#payload-encryption)}'
       );
       expect(env?.THUMBGATE_PAYLOAD_KEY_ID).toBe('${THUMBGATE_PAYLOAD_KEY_ID:-}');
+      // Input from a client without the keys is refused (0 in deploy/.env while older histories are kept).
+      expect(defaulted(env?.THUMBGATE_PAYLOAD_REQUIRE)).toBe('1');
     }
     const generation = services['worker-generation']?.environment;
     expect(generation?.THUMBGATE_WEBHOOK_SECRET).toBe('${THUMBGATE_WEBHOOK_SECRET:-}');

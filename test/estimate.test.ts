@@ -8,6 +8,7 @@ import {
 } from '../client/estimate.js';
 import { BatchOptionsError, resolveBatchOptions } from '../shared/batch-options.js';
 import { draftCostMicros, gatePerThumbnailMicros } from '../shared/gate-cost.js';
+import { callReservationMicros } from '../shared/budget.js';
 import { FLUX_MODELS } from '../shared/price-card.js';
 import { usdToMicros } from '../shared/money.js';
 
@@ -27,10 +28,11 @@ describe('estimateCost', () => {
     expect(e.gate.savingsVsRerollModelMicros).toBe(usdToMicros(117));
   });
 
-  test('every model row is volume × the seed average', () => {
+  test("every model row (six: the seed's five and fast-flux-schnell) is volume × its average", () => {
     const e = estimateCost({ perMonth: 9_000 });
     expect(e.models.map((m) => [m.model, m.perThumbnailMicros, m.monthlyMicros])).toEqual([
       ['flux-schnell', 8_000, 72_000_000],
+      ['fast-flux-schnell', 5_500, 49_500_000],
       ['flux-dev', 20_000, 180_000_000],
       ['flux-1.1-pro', 50_000, 450_000_000],
       ['flux-pro', 67_000, 603_000_000],
@@ -75,6 +77,36 @@ describe('estimateCost', () => {
     expect(dev.gate.draftMicros).toBe(11_367);
   });
 
+  test('the gate can draft on fast-flux-schnell, costed by its steps per GPU-second', () => {
+    expect(draftCostMicros('fast-flux-schnell', 4)).toBe(5_500);
+    // 2 steps: 1.78 s + 2 × 0.18 s = 2.14 s of the default's 2.5 s.
+    expect(draftCostMicros('fast-flux-schnell', 2)).toBe(4_708);
+    expect(draftCostMicros('fast-flux-schnell', 1)).toBe(4_312);
+    expect(draftCostMicros('fast-flux-schnell', 8)).toBe(7_084);
+    const fast = estimateCost({ perMonth: 9_000 }, resolveBatchOptions({ draftModel: 'fast-flux-schnell' }));
+    expect(fast.gate.draftMicros).toBe(5_500);
+    expect(fast.gate.perThumbnailMicros).toBe(4 * 5_500 + 5_000);
+    expect(fast.gate.monthlyMicros).toBe(9_000 * 4 * 5_500 + 900 * 50_000);
+    const twoSteps = estimateCost(
+      { perMonth: 9_000 },
+      resolveBatchOptions({ draftModel: 'fast-flux-schnell', draftSteps: 2 })
+    );
+    expect(twoSteps.gate.draftSteps).toBe(2);
+    expect(twoSteps.gate.perThumbnailMicros).toBe(4 * 4_708 + 5_000);
+    expect(() =>
+      estimateCost({ perMonth: 10 }, resolveBatchOptions({ draftModel: 'fast-flux-schnell', draftSteps: 9 }))
+    ).toThrow(/draftSteps: draftSteps must be an integer from 1 to 8 \(the step range of fast-flux-schnell\), got 9/);
+  });
+
+  test('the budget reserves a draft by its steps on both schnell models, at the price card', () => {
+    expect(callReservationMicros('fast-flux-schnell', 4)).toBe(5_500);
+    expect(callReservationMicros('fast-flux-schnell', 1)).toBe(4_312);
+    expect(callReservationMicros('flux-schnell', 1)).toBe(6_192);
+    expect(callReservationMicros('flux-schnell', 4)).toBe(7_920);
+    // Flat-priced models ignore steps.
+    expect(callReservationMicros('flux-pro', 1)).toBe(69_000);
+  });
+
   test('rejects bad volumes and options, naming the field', () => {
     expect(() => estimateCost({ perMonth: -1 })).toThrow(EstimateInputError);
     expect(() => estimateCost({ perDay: 2.5 })).toThrow(
@@ -93,6 +125,16 @@ describe('formatting', () => {
     expect(table).toMatch(/^flux-1\.1-pro, every thumbnail\s+\$0\.0500\s+\$450\.00$/m);
     expect(table).toMatch(/^gate: 4 × flux-schnell @ 4 steps, re-roll 10% on flux-1\.1-pro\s+\$0\.0370\s+\$333\.00$/m);
     expect(lines.at(-1)).toBe('The gate saves $117.00 a month (26%) against making every thumbnail on flux-1.1-pro.');
+  });
+
+  test('the table has a fast-flux-schnell row, and its gate line when drafts are on it', () => {
+    const table = formatEstimateTable(
+      estimateCost(SEED_MCN_VOLUME, resolveBatchOptions({ draftModel: 'fast-flux-schnell', draftSteps: 2 }))
+    );
+    expect(table).toMatch(/^fast-flux-schnell, every thumbnail\s+\$0\.0055\s+\$49\.50$/m);
+    expect(table).toMatch(
+      /^gate: 4 × fast-flux-schnell @ 2 steps, re-roll 10% on flux-1\.1-pro\s+\$0\.0238\s+\$214\.49$/m
+    );
   });
 
   test('groups thousands in monthly totals', () => {

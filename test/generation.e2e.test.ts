@@ -90,6 +90,22 @@ describe.each(['v2', 'v1'] as const)(
       );
     });
 
+    test("drafts on fast-flux-schnell at 2 steps: the ledger is the emulator's bill for that model and step count", async () => {
+      const input = brief('fast');
+      const { result } = await run(p, {
+        ...input,
+        request: { ...input.request, model: 'fast-flux-schnell', steps: 2 },
+      });
+      expect(result.ok).toBe(true);
+      expect(result.candidates).toHaveLength(4);
+      const billing = p.emulator.billing();
+      expect(billing.map((b) => [b.model, b.steps])).toEqual(Array(4).fill(['fast-flux-schnell', 2]));
+      expect(result.ledger.map((e) => [e.model, e.pricingMode, e.basis])).toEqual(
+        Array(4).fill(['fast-flux-schnell', 'gpu-second', 'provider'])
+      );
+      expect(result.totals.costMicros).toBe(p.emulator.totalBilledMicros());
+    });
+
     test('500, 429 (Retry-After), hang and truncated bodies are retried to success; the ledger matches billing exactly', async () => {
       p.emulator.faults.configure({
         retryAfterSeconds: 1,

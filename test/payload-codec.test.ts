@@ -14,7 +14,8 @@ import {
   payloadDataConverter,
   payloadKeysFromEnv,
 } from '../node/payload-codec.js';
-import { startCodecServer, type RunningCodecServer } from '../client/commands/codec-server.js';
+import { request } from 'undici';
+import { allowedHostHeaders, startCodecServer, type RunningCodecServer } from '../client/commands/codec-server.js';
 import { thumbgate } from './helpers/cli-process.js';
 import { startWorkerProcess, stopAllWorkerProcesses } from './helpers/worker-process.js';
 
@@ -52,6 +53,31 @@ describe('payload codec', () => {
   test('leaves payloads it did not encrypt untouched (older histories, the replay fixtures)', async () => {
     const p = plain({ prompt: SECRET });
     await expect(codec(`a:${keyA}`).decode([p])).resolves.toEqual([p]);
+  });
+
+  test("THUMBGATE_PAYLOAD_REQUIRE=1: a plain payload (a keyless client's input) is refused, with the variable and the fix", async () => {
+    const env = { THUMBGATE_PAYLOAD_KEYS: `a:${keyA}`, THUMBGATE_PAYLOAD_REQUIRE: '1' };
+    const [workerCodec] = payloadDataConverter(env).payloadCodecs!;
+    const [sealed] = await workerCodec!.encode([plain(SECRET)]);
+    // What it encrypted still reads; a plain input does not.
+    expect(defaultPayloadConverter.fromPayload((await workerCodec!.decode([sealed!]))[0]!)).toBe(SECRET);
+    await expect(workerCodec!.decode([plain({ notifyUrl: 'https://x.example/hook' })])).rejects.toThrow(
+      /unencrypted and THUMBGATE_PAYLOAD_REQUIRE=1 .*must run with the workers' THUMBGATE_PAYLOAD_KEYS; unset THUMBGATE_PAYLOAD_REQUIRE/
+    );
+    // Off by default and with 0; the codec server never applies it (the UI reads older histories).
+    for (const off of [{}, { THUMBGATE_PAYLOAD_REQUIRE: '0' }]) {
+      const p = plain(SECRET);
+      await expect(payloadCodecFromEnv({ THUMBGATE_PAYLOAD_KEYS: `a:${keyA}`, ...off })!.decode([p])).resolves.toEqual([
+        p,
+      ]);
+    }
+    await expect(payloadCodecFromEnv(env, { honourRequire: false })!.decode([plain(SECRET)])).resolves.toHaveLength(1);
+    expect(() => payloadCodecFromEnv({ THUMBGATE_PAYLOAD_REQUIRE: '1' })).toThrow(
+      /THUMBGATE_PAYLOAD_REQUIRE is set but THUMBGATE_PAYLOAD_KEYS is not/
+    );
+    expect(() => payloadCodecFromEnv({ ...env, THUMBGATE_PAYLOAD_REQUIRE: 'yes' })).toThrow(
+      /THUMBGATE_PAYLOAD_REQUIRE must be 1/
+    );
   });
 
   test('rotation: a payload encrypted under key A still decodes after the active id moves to B', async () => {
@@ -202,6 +228,47 @@ describe('codec server (real HTTP)', () => {
     const unknown = await post('/decode', json([underB!]), auth);
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toMatch(/key id "b"/);
+  });
+
+  test('answers only its own Host names: a rebound name is refused (421), localhost / 127.0.0.1 / [::1] pass', async () => {
+    const port = new URL(server.url).port;
+    // undici's request sends the Host header it is given, as a browser does for a rebound name.
+    const asHost = async (host: string) => {
+      const res = await request(`${server.url}/decode`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ payloads: [] }),
+      });
+      return { status: res.statusCode, text: await res.body.text() };
+    };
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+      expect([host, (await asHost(host)).status]).toEqual([host, 200]);
+    }
+    for (const host of [
+      `evil.example:${port}`,
+      'localhost',
+      `localhost:${Number(port) + 1}`,
+      `127.0.0.1.nip.io:${port}`,
+    ]) {
+      const refused = await asHost(host);
+      expect([host, refused.status]).toEqual([host, 421]);
+      expect(refused.text).toMatch(/is not one this codec server answers \(--allow-host\)\n$/);
+    }
+  });
+
+  test('--allow-host adds a name: HOST alone with no port or its own, HOST:PORT exactly', () => {
+    const hosts = allowedHostHeaders(['codec.internal', 'Proxy.example:8443'], 8888);
+    expect([...hosts].sort()).toEqual(
+      [
+        '127.0.0.1:8888',
+        '[::1]:8888',
+        'codec.internal',
+        'codec.internal:8888',
+        'localhost:8888',
+        'proxy.example:8443',
+      ].sort()
+    );
+    expect(() => allowedHostHeaders(['http://x.example/'], 8888)).toThrow(/--allow-host must be HOST or HOST:PORT/);
   });
 
   test('CORS answers the UI origin only (the UI preflights with X-Namespace and Authorization)', async () => {

@@ -15,8 +15,15 @@ import {
 } from '../shared/generation-request.js';
 
 describe('price card', () => {
-  test('has the five Flux models of the seed with their prices', () => {
-    expect(FLUX_MODELS).toEqual(['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro', 'flux-1.1-pro-ultra']);
+  test("has the seed's five Flux models and fast-flux-schnell, with their prices", () => {
+    expect(FLUX_MODELS).toEqual([
+      'flux-schnell',
+      'fast-flux-schnell',
+      'flux-dev',
+      'flux-1.1-pro',
+      'flux-pro',
+      'flux-1.1-pro-ultra',
+    ]);
     expect(PRICE_CARD['flux-schnell'].pricing).toMatchObject({ mode: 'gpu-second', microsPerGpuSecond: 7_200 });
     expect(PRICE_CARD['flux-dev'].pricing).toMatchObject({ mode: 'gpu-second', microsPerGpuSecond: 7_200 });
     expect(callCostMicros('flux-1.1-pro')).toBe(50_000);
@@ -39,6 +46,26 @@ describe('price card', () => {
     expect(expectedGpuSeconds('flux-1.1-pro')).toBeUndefined();
     expect(expectedCostMicros('flux-schnell', 3)).toBeLessThan(expectedCostMicros('flux-schnell', 4));
     expect(expectedCostMicros('flux-1.1-pro')).toBe(50_000);
+  });
+
+  test("fast-flux-schnell bills per GPU-second at its page's price: $0.0055 for a 4-step image of ≈2.5 s", () => {
+    const fast = PRICE_CARD['fast-flux-schnell'];
+    expect(fast.pricing).toMatchObject({ mode: 'gpu-second', microsPerGpuSecond: 2_200 });
+    expect(fast.steps).toEqual({ min: 1, max: 8, default: 4 });
+    expect(fast.averageMicros).toBe(5_500);
+    expect(expectedGpuSeconds('fast-flux-schnell')).toBe(2.5);
+    expect(expectedCostMicros('fast-flux-schnell', 4)).toBe(5_500);
+    expect(callCostMicros('fast-flux-schnell', 2.5)).toBe(5_500);
+    expect(() => callCostMicros('fast-flux-schnell')).toThrow(/gpuSeconds/);
+  });
+
+  test('a draft on either schnell model costs by its steps: fewer steps, fewer GPU-seconds', () => {
+    // 1.78 s + 0.18 s a step at $0.0022/s; 0.78 s + 0.08 s a step at $0.0072/s.
+    expect([1, 2, 4, 8].map((s) => expectedCostMicros('fast-flux-schnell', s))).toEqual([4_312, 4_708, 5_500, 7_084]);
+    expect([1, 2, 4, 8].map((s) => expectedCostMicros('flux-schnell', s))).toEqual([6_192, 6_768, 7_920, 10_224]);
+    for (const steps of [1, 2, 4, 8]) {
+      expect(expectedCostMicros('fast-flux-schnell', steps)).toBeLessThan(expectedCostMicros('flux-schnell', steps));
+    }
   });
 
   test('sums of many calls stay exact', () => {
@@ -68,6 +95,15 @@ describe('request bodies', () => {
       height: 720,
       steps: 4,
     });
+  });
+
+  test('fast-flux-schnell bodies are shaped like schnell bodies and checked against its step range', () => {
+    const body = toRequestBody({ model: 'fast-flux-schnell', prompt: 'a cat', seed: 7, width: 1280, height: 720 });
+    expect(body).toEqual({ prompt: 'a cat', seed: 7, width: 1280, height: 720, steps: 4 });
+    expect(validateRequestBody('fast-flux-schnell', body)).toEqual([]);
+    expect(validateRequestBody('fast-flux-schnell', { ...body, steps: 9 })).toEqual([
+      { field: 'steps', message: 'steps must be an integer from 1 to 8, got 9' },
+    ]);
   });
 
   test('pro bodies carry aspect_ratio, output_format and output_quality', () => {

@@ -13,6 +13,7 @@ import { resolveBatchOptions } from '../shared/batch-options.js';
 import type { BatchResult, BatchWorkflowInput } from '../shared/batch-workflow.js';
 import type { CompletionSummary } from '../shared/notification.js';
 import type { ScheduledBatchInput } from '../shared/schedule.js';
+import { scheduledStartTimeKey } from '../shared/search-attributes.js';
 import type { batchWorkflow } from '../workflows/batch.js';
 import type { scheduledBatchWorkflow } from '../workflows/scheduled-batch.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
@@ -180,5 +181,43 @@ describe('schedule manifests under the manifest root', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--batch-id "${batchId}" has the form <schedule>-YYYYMMDD-HHmm`);
     expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  }, 120_000);
+
+  test('a hand-started firing with a future TemporalScheduledStartTime is refused and starts no batch', async () => {
+    const scheduleId = `${prefix}-x`;
+    const workflowId = `scheduled-${scheduleId}-2099-12-31T06:00:00Z`;
+    const input: ScheduledBatchInput = { scheduleId, manifestTemplate: 'root.jsonl', timezone: 'UTC', options };
+    const run = await client.workflow.start<typeof scheduledBatchWorkflow>('scheduledBatchWorkflow', {
+      taskQueue: p.taskQueue,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [{ key: scheduledStartTimeKey, value: new Date('2099-12-31T06:00:00Z') }],
+    });
+    const failure = await workflowFailure(run);
+    expect(failure.type).toBe('InvalidBatchInput');
+    expect(failure.message).toContain(
+      'the scheduled time 2099-12-31T06:00:00.000Z (TemporalScheduledStartTime) is after'
+    );
+    // The firing's batch was never started: its id is free.
+    const batch = client.workflow.getHandle(`${scheduleId}-20991231-0600`);
+    await expect(batch.describe()).rejects.toThrow(/not found/i);
+  }, 120_000);
+
+  test('a batch started with a carry (state only a continued run has) is refused, even under a scheduled id', async () => {
+    const batchId = `${prefix}-carry-20991231-0600`;
+    const manifest = await storeManifest(p.store, manifestBytes([{ id: 'a', prompt: 'p', width: 448, height: 256 }]));
+    const carry = { phase: 'drafting', nextBrief: 0, nextReroll: 0, drafted: 0, bottom: [], rerollQueue: [] };
+    const input = { batchId, manifest, thumbnails: 1, options, carry } as unknown as BatchWorkflowInput;
+    const billed = p.emulator.totalBilledMicros();
+    const handle = await client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+      taskQueue: p.taskQueue,
+      workflowId: batchId,
+      args: [input],
+    });
+    const failure = await workflowFailure(handle);
+    expect(failure.type).toBe('InvalidBatchInput');
+    expect(failure.message).toContain('carry is set only by the batch workflow itself when it continues as new');
+    expect(failure.message).toContain(`batchId "${batchId}" has the form <schedule>-YYYYMMDD-HHmm`);
+    expect(p.emulator.totalBilledMicros()).toBe(billed);
   }, 120_000);
 });

@@ -63,6 +63,25 @@ describe('scheduled batch ids', () => {
     expect(() => validateBatchInput(input('briefs-3f2a9c01d4'))).not.toThrow();
   });
 
+  test('a carry is accepted only on a run Temporal says was continued; a run that was not is checked in full', () => {
+    const carried = (batchId: string): BatchWorkflowInput => ({
+      ...input(batchId),
+      carry: {} as BatchWorkflowInput['carry'],
+    });
+    expect(() => validateBatchInput(carried('briefs-3f2a9c01d4'))).toThrow(
+      /carry is set only by the batch workflow itself when it continues as new/
+    );
+    expect(() => validateBatchInput(carried('daily-hi-20991231-0600'))).toThrow(/reserved/);
+    expect(() => validateBatchInput(carried('daily-hi-20991231-0600'), undefined, 'run-1')).not.toThrow();
+  });
+
+  test('a firing may only name the batch of its own fire time (in some time zone)', () => {
+    // 00:30Z is 06:00 in Kolkata; a day later or a minute off is no zone's local time.
+    expect(reservedBatchIdProblem('batchId', 'daily-hi-20261127-0600', FIRING)).toMatch(/does not name the firing/);
+    expect(reservedBatchIdProblem('batchId', 'daily-hi-20261126-0601', FIRING)).toMatch(/does not name the firing/);
+    expect(reservedBatchIdProblem('batchId', 'daily-hi-20261125-1430', FIRING)).toBeUndefined();
+  });
+
   test('the completion callback says which schedule started the batch, and nothing for one started by hand', () => {
     const at = new Date('2026-11-26T01:00:00Z');
     expect(completionSummary(new BatchState(input('daily-hi-20261126-0600')).view(), 'done', at)).toMatchObject({

@@ -5,7 +5,7 @@
 import { SegmindClient, type JobStatus, type ProviderExchange } from '../activities/segmind/client.js';
 import { type SegmindError } from '../activities/segmind/errors.js';
 import type { GenerationParams } from '../shared/generation-request.js';
-import { expectedCostMicros } from '../shared/price-card.js';
+import { callCostMicros, expectedCostMicros } from '../shared/price-card.js';
 import { createEmulator } from '../emulator/server.js';
 import { useEmulatorClient } from './helpers/emulator-client.js';
 import { schnellParams } from './helpers/generation-params.js';
@@ -48,6 +48,39 @@ describe('SegmindClient v2 (async) against the emulator', () => {
     });
     expect(env.emulator.billing()).toHaveLength(1);
     expect(env.emulator.billing()[0]!.outcome).toBe('ok');
+  });
+
+  test('fast-flux-schnell drafts on v2 and v1: billed per GPU-second, by steps, as the emulator billed', async () => {
+    const fast = (seed: number, steps: number) => params(seed, { model: 'fast-flux-schnell', steps });
+    const job = await env.client.submit(fast(42, 2));
+    expect(await waitDone(env.client, job.requestId, 'fast-flux-schnell' as never)).toBe('COMPLETED');
+    const image = await env.client.result('fast-flux-schnell', job.requestId, fast(42, 2));
+    const v1 = await env.client.generate(fast(43, 8));
+    const [two, eight] = env.emulator.billing();
+    expect([two!.model, two!.steps, eight!.model, eight!.steps]).toEqual([
+      'fast-flux-schnell',
+      2,
+      'fast-flux-schnell',
+      8,
+    ]);
+    for (const [got, entry] of [
+      [image, two!],
+      [v1, eight!],
+    ] as const) {
+      expect([got.width, got.height]).toEqual([448, 256]);
+      expect(got.billed).toMatchObject({
+        model: 'fast-flux-schnell',
+        pricingMode: 'gpu-second',
+        gpuSeconds: entry.gpuSeconds,
+        costMicros: entry.costMicros,
+        basis: 'provider',
+      });
+      // The client's price card and the emulator's bill agree on the rate.
+      expect(got.billed.costMicros).toBe(callCostMicros('fast-flux-schnell', entry.gpuSeconds));
+    }
+    // Fewer steps, fewer GPU-seconds: 2 steps bill about the price card's 2-step cost, less than 8 steps.
+    expect(Math.abs(image.billed.costMicros / expectedCostMicros('fast-flux-schnell', 2) - 1)).toBeLessThan(0.05);
+    expect(image.billed.costMicros).toBeLessThan(v1.billed.costMicros);
   });
 
   test('a flat-priced model: the provider-reported flat fee, the bucket size accepted', async () => {

@@ -215,7 +215,7 @@ async function runWindow(
  * state, so history stays bounded for batches of any size.
  */
 export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
-  validateBatchInput(input, workflowInfo().parent?.workflowId);
+  validateBatchInput(input, workflowInfo().parent?.workflowId, workflowInfo().continuedFromExecutionRunId);
   const state = new BatchState(input);
   const inFlight = new Set<Promise<void>>();
   setHandler(progressQuery, () => batchProgress(state.view(), inFlight.size));

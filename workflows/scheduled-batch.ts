@@ -32,6 +32,9 @@ const { loadScheduledManifest } = proxyActivities<ReturnType<typeof createSchedu
   retry: { maximumInterval: '30 seconds' },
 });
 
+/** How far a firing's nominal time may be after its run's start: clock skew between server parts. */
+const MAX_SCHEDULED_TIME_AHEAD_MS = 60_000;
+
 /**
  * The time this firing was scheduled for: the schedule sets `TemporalScheduledStartTime` on every run
  * it starts (a trigger's is the trigger time). A run started by hand falls back to its start time.
@@ -86,6 +89,17 @@ export async function scheduledBatchWorkflow(input: ScheduledBatchInput): Promis
   const problems = scheduledBatchInputProblems(input);
   if (problems.length > 0) throw failure('InvalidBatchInput', problems.join('; '));
   const at = scheduledTime();
+  // The firing time comes from a search attribute any client can set on a hand start: a time after this
+  // run started would let it take a future firing's batch id (and its signed callback). A schedule
+  // starts its run at or after the nominal time, a trigger at the trigger time.
+  if (at.getTime() > workflowInfo().startTime.getTime() + MAX_SCHEDULED_TIME_AHEAD_MS) {
+    throw failure(
+      'InvalidBatchInput',
+      `the scheduled time ${at.toISOString()} (${scheduledStartTimeKey.name}) is after this run started ` +
+        `(${workflowInfo().startTime.toISOString()}) — only the schedule starts scheduled batches; ` +
+        'start a batch by hand with `thumbgate start`'
+    );
+  }
   const run = scheduledRun(input, at);
   // `thumbgate schedule describe` reads which batch each firing started from here.
   upsertMemo({ batchId: run.batchId, manifestPath: run.manifestPath, scheduledFor: at.toISOString() });

@@ -200,12 +200,22 @@ function startWorker(langPath: string): Promise<Worker> {
       langPath,
       gzip: true,
       cacheMethod: 'none',
+      // Progress reports would be one message per recognition step; nothing here wants them.
+      logger: () => {},
       errorHandler: (err: unknown) => reject(asError(err)),
     })
       .then(async (worker) => {
-        // The prepared PNG declares no resolution; without one tesseract logs a warning and
-        // estimates it for every image. 72 dpi is what the providers' JPEGs declare.
-        await worker.setParameters({ user_defined_dpi: '72' });
+        await worker.setParameters({
+          // The prepared PNG declares no resolution; without one tesseract logs a warning and
+          // estimates it for every image. 72 dpi is what the providers' JPEGs declare.
+          user_defined_dpi: '72',
+          // Tesseract's own diagnostics ("Line cannot be recognized!!", "Image too small to
+          // scale!!" on specks some drafts leave) go through its tprintf to stderr, which the
+          // WebAssembly core sends to the worker thread's console.error and so to the scoring
+          // worker's log, once per line of every such image. tprintf prints nothing when
+          // debug_file is /dev/null. Failures still reach us: they are the jobs' rejections.
+          debug_file: '/dev/null',
+        });
         resolve(worker);
       })
       .catch((err: unknown) => reject(asError(err)));

@@ -6,7 +6,10 @@
  * segment counts, so the endpoint can be mounted under a prefix such as /{namespace}/.
  *
  * Whoever reaches it can decrypt any history: it binds 127.0.0.1 by default, answers CORS only for the
- * listed UI origins, and with THUMBGATE_CODEC_TOKEN set requires `Authorization: Bearer <token>`.
+ * listed UI origins, and with THUMBGATE_CODEC_TOKEN set requires `Authorization: Bearer <token>`. It
+ * answers only requests whose Host header names it (localhost, 127.0.0.1 or [::1] on its port, or an
+ * --allow-host): a page whose own name was rebound to 127.0.0.1 (DNS rebinding) is same-origin with
+ * the server as far as the browser knows, so CORS alone would not stop it — its Host header does.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -27,6 +30,14 @@ const DEFAULT_ORIGIN = 'http://localhost:8233';
 const flags = {
   port: { type: 'string', arg: 'N', description: `port to listen on, 0 for any free one (default ${DEFAULT_PORT})` },
   host: { type: 'string', arg: 'H', description: `address to bind (default ${DEFAULT_HOST})` },
+  'allow-host': {
+    type: 'string',
+    arg: 'HOST[:PORT]',
+    multiple: true,
+    description:
+      "Host header it answers besides localhost, 127.0.0.1 and [::1] on its port (a proxy's or published name; " +
+      'HOST alone: with no port or its own port)',
+  },
   'allow-origin': {
     type: 'string',
     arg: 'URL',
@@ -57,6 +68,30 @@ export interface CodecServerOptions {
   allowOrigins?: string[];
   /** When set, every encode/decode needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** Host headers answered besides localhost / 127.0.0.1 / [::1] on its port (`HOST[:PORT]`). */
+  allowHosts?: string[];
+}
+
+const HOST_ENTRY = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/;
+
+/**
+ * The Host header values answered: the loopback names on `port`, and each `HOST[:PORT]` entry (HOST
+ * alone: without a port, as a browser sends it for 80/443 behind a proxy, or on `port`).
+ */
+export function allowedHostHeaders(entries: readonly string[], port: number): Set<string> {
+  const hosts = new Set(['localhost', '127.0.0.1', '[::1]'].map((h) => `${h}:${port}`));
+  for (const raw of entries) {
+    const m = HOST_ENTRY.exec(raw.trim().toLowerCase());
+    if (!m) {
+      throw new CliError(
+        EXIT.invalidInput,
+        `--allow-host must be HOST or HOST:PORT ([v6::addr] in brackets), got ${raw}`
+      );
+    }
+    if (m[2] !== undefined) hosts.add(`${m[1]}:${Number(m[2])}`);
+    else hosts.add(m[1]!).add(`${m[1]}:${port}`);
+  }
+  return hosts;
 }
 
 export interface RunningCodecServer {
@@ -147,7 +182,16 @@ function cors(req: IncomingMessage, res: ServerResponse, origins: ReadonlySet<st
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: Required<CodecServerOptions>): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: Required<CodecServerOptions>,
+  hosts: ReadonlySet<string>
+): Promise<void> {
+  const host = req.headers.host?.toLowerCase();
+  if (host === undefined || !hosts.has(host)) {
+    throw new HttpError(421, `Host ${JSON.stringify(host ?? '')} is not one this codec server answers (--allow-host)`);
+  }
   cors(req, res, new Set(o.allowOrigins));
   if (req.method === 'OPTIONS') {
     res.writeHead(204).end();
@@ -177,10 +221,13 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     port: DEFAULT_PORT,
     allowOrigins: [DEFAULT_ORIGIN],
     token: '',
+    allowHosts: [],
     ...options,
   };
+  // Filled in once it listens (port 0 picks one); nothing is answered before then.
+  let hosts: ReadonlySet<string> = new Set();
   const server = createServer((req, res) => {
-    handle(req, res, o).catch((err: unknown) => {
+    handle(req, res, o, hosts).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof HttpError ? err.message : 'internal error';
       if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain' });
@@ -192,6 +239,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     server.listen(o.port, o.host, resolve);
   });
   const { address, port } = server.address() as AddressInfo;
+  try {
+    hosts = allowedHostHeaders(o.allowHosts, port);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
   return {
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -208,7 +261,7 @@ function portOf(raw: string | undefined): number {
 /** Runs until SIGINT / SIGTERM. */
 async function codecServer({ values }: { values: FlagValues<typeof flags> }, out: Output): Promise<ExitCode> {
   const port = portOf(values.port);
-  const codec = withPayloadKeys(() => payloadCodecFromEnv(process.env));
+  const codec = withPayloadKeys(() => payloadCodecFromEnv(process.env, { honourRequire: false }));
   if (!codec) {
     throw new CliError(
       EXIT.invalidInput,
@@ -221,6 +274,7 @@ async function codecServer({ values }: { values: FlagValues<typeof flags> }, out
     port,
     host: values.host ?? DEFAULT_HOST,
     allowOrigins: values['allow-origin'] ?? [DEFAULT_ORIGIN],
+    allowHosts: values['allow-host'] ?? [],
     ...(token ? { token } : {}),
   });
   out.result(

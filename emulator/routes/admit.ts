@@ -18,7 +18,7 @@ import {
   type EmulatedModel,
   type ProviderOutputFormat,
 } from '../models.js';
-import { renderImage, type RenderedImage } from '../render.js';
+import { renderImage, type DraftRates, type RenderedImage } from '../render.js';
 import { sendError, sendJunk200, sendMethodNotAllowed, sendText } from '../responses.js';
 import type { Size } from '../sizes.js';
 
@@ -68,6 +68,7 @@ export interface Admitted {
   needMicros: number;
   fault?: FaultDecision;
   apiKey: string;
+  draftRates: DraftRates;
 }
 
 /** The output format the body asks for (jpg unless png). */
@@ -85,6 +86,7 @@ export function renderAdmitted(a: Admitted): Promise<RenderedImage> {
     height: a.size.height,
     format: formatOf(a),
     quality: typeof a.body.output_quality === 'number' ? a.body.output_quality : undefined,
+    draftRates: a.draftRates,
   });
 }
 
@@ -215,7 +217,21 @@ async function admit(
     }
   }
   const needMicros = Math.max(typicalMicros(model, steps), costMicros);
-  return { model, body, prompt, seed, steps, size, gpuSeconds, costMicros, needMicros, fault, apiKey: auth.key };
+  const draftRates = ctx.draftRates;
+  return {
+    model,
+    body,
+    prompt,
+    seed,
+    steps,
+    size,
+    gpuSeconds,
+    costMicros,
+    needMicros,
+    fault,
+    apiKey: auth.key,
+    draftRates,
+  };
 }
 
 /**

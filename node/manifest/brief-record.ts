@@ -17,7 +17,8 @@ import {
   type ThumbnailBrief,
 } from '../../shared/thumbnail-brief.js';
 import { refusedCharacterMessage } from './characters.js';
-import { shownValue, type ManifestProblem } from './errors.js';
+import { shownFieldName, shownValue } from '../../shared/shown-text.js';
+import type { ManifestProblem } from './errors.js';
 import {
   CSV_META_PREFIX,
   MAX_METADATA_BYTES,
@@ -219,7 +220,10 @@ function readMetadata(
     problem(
       format === 'csv' && largest ? `${prefix}${largest.key}` : 'metadata',
       `metadata is ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} bytes per brief are accepted` +
-        (largest ? ` (the largest entry is ${prefix}${largest.key}, ${largest.bytes} bytes)` : '') +
+        // A CSV header key can be any text up to the line limit: named only when it reads as a name.
+        (largest
+          ? ` (the largest entry is ${shownFieldName(`${prefix}${largest.key}`)}, ${largest.bytes} bytes)`
+          : '') +
         ' — keep metadata to routing values such as channel and publish time'
     );
   }

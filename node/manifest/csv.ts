@@ -4,7 +4,7 @@
  * commonly differ from the RFC (LF or CRLF line ends, spaces around a quoted cell), strict where
  * guessing would silently change a prompt (stray or unbalanced quotes).
  */
-import type { ManifestProblem } from './errors.js';
+import { ProblemList, type ManifestProblem } from './errors.js';
 
 export interface CsvRecord {
   /** 1-based line the record starts on. */
@@ -37,9 +37,10 @@ const QUOTE_HELP = 'wrap the cell in double quotes and write a quote inside it a
  * the file's size; a row past {@link MAX_CSV_COLUMNS} cells or a line past {@link MAX_CSV_LINE_CHARS}
  * stops the reading with that one problem (the file is refused either way).
  */
-export function parseCsv(text: string): CsvParse {
+export function parseCsv(text: string, problems = new ProblemList()): CsvParse {
   const records: CsvRecord[] = [];
-  const problems: ManifestProblem[] = [];
+  /** The last quoting problem: a broken record reports each once, even once `problems` only counts. */
+  let last: ManifestProblem | undefined;
   let cells: string[] = [];
   let cell = '';
   /** The cell so far is only whitespace: a quote there still opens a quoted cell. */
@@ -84,8 +85,10 @@ export function parseCsv(text: string): CsvParse {
     recordLine = line;
   };
   const fail = (message: string, at = line): void => {
-    const last = problems[problems.length - 1];
-    if (!(broken && last?.line === at && last.message === message)) problems.push({ line: at, message });
+    if (!(broken && last?.line === at && last.message === message)) {
+      last = { line: at, message };
+      problems.add(last);
+    }
     broken = true;
   };
 
@@ -156,5 +159,7 @@ export function parseCsv(text: string): CsvParse {
     if (cells.length > 0 || cell !== '' || state !== 'start') endRecord();
   }
   // Nothing read is trusted past a limit: the file is refused with that problem.
-  return over === undefined ? { records, problems } : { records: [], problems: [...problems, over] };
+  if (over === undefined) return { records, problems: problems.kept };
+  problems.add(over);
+  return { records: [], problems: problems.kept };
 }

@@ -7,7 +7,8 @@ import type { BatchOptions } from '../../shared/batch-options.js';
 import { idCollisionKey, isSafeId, type ThumbnailBrief } from '../../shared/thumbnail-brief.js';
 import { validateRecord, type RawRecord } from './brief-record.js';
 import { parseCsv } from './csv.js';
-import { ManifestError, shownValue, type ManifestProblem } from './errors.js';
+import { shownValue } from '../../shared/shown-text.js';
+import { ManifestError, ProblemList } from './errors.js';
 import { CSV_META_PREFIX, isBriefField, metadataKeyProblem, unknownFieldMessage } from './fields.js';
 import { parseJsonArray, parseJsonLines } from './json.js';
 
@@ -35,17 +36,18 @@ export function detectFormat(fileName: string, text: string): ManifestFormat {
 
 interface Collected {
   records: RawRecord[];
-  problems: ManifestProblem[];
+  problems: ProblemList;
 }
 
 function fromJson(text: string, format: 'json' | 'jsonl'): Collected {
-  const parsed = format === 'json' ? parseJsonArray(text) : parseJsonLines(text);
-  const problems = [...parsed.problems];
+  const problems = new ProblemList();
+  const parsed = format === 'json' ? parseJsonArray(text) : parseJsonLines(text, problems);
+  if (format === 'json') problems.add(...parsed.problems);
   const records: RawRecord[] = [];
   for (const { line, value } of parsed.records) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       const got = shownValue(value);
-      problems.push({ line, message: `each brief must be an object like {"id": ..., "prompt": ...}, got ${got}` });
+      problems.add({ line, message: `each brief must be an object like {"id": ..., "prompt": ...}, got ${got}` });
     } else {
       records.push({ line, format: 'json', fields: value as Record<string, unknown> });
     }
@@ -56,8 +58,8 @@ function fromJson(text: string, format: 'json' | 'jsonl'): Collected {
 type Column = { kind: 'field'; name: string } | { kind: 'meta'; key: string } | { kind: 'ignored' };
 
 function fromCsv(text: string): Collected {
-  const parsed = parseCsv(text);
-  const problems = [...parsed.problems];
+  const problems = new ProblemList();
+  const parsed = parseCsv(text, problems);
   // Rows of only empty cells are spreadsheet padding, not briefs.
   const rows = parsed.records.filter((r) => r.cells.some((c) => c.trim() !== ''));
   const header = rows.shift();
@@ -69,6 +71,7 @@ function fromCsv(text: string): Collected {
   for (const row of rows) row.cells.forEach((c, index) => c.trim() !== '' && used.add(index));
 
   const columns: Column[] = [];
+  const beforeHeader = problems.size;
   const seen = new Map<string, number>();
   header.cells.forEach((cell, index) => {
     const raw = cell.trim();
@@ -83,23 +86,23 @@ function fromCsv(text: string): Collected {
     const label = column.kind === 'meta' ? `${CSV_META_PREFIX}${column.key}` : lower;
     if (raw === '') {
       if (used.has(index)) {
-        problems.push({
+        problems.add({
           line: header.line,
           message: `column ${index + 1} has no name in the header row — name it or delete it`,
         });
       }
     } else if (column.kind === 'meta' && column.key === '') {
-      problems.push({
+      problems.add({
         line: header.line,
         field: raw,
         message: 'metadata columns need a key after "meta.", e.g. meta.channel',
       });
     } else if (column.kind === 'meta' && metadataKeyProblem(column.key)) {
-      problems.push({ line: header.line, field: raw, message: metadataKeyProblem(column.key) as string });
+      problems.add({ line: header.line, field: raw, message: metadataKeyProblem(column.key) as string });
     } else if (column.kind === 'ignored') {
-      problems.push({ line: header.line, field: raw, message: unknownFieldMessage(raw, 'csv') });
+      problems.add({ line: header.line, field: raw, message: unknownFieldMessage(raw, 'csv') });
     } else if (seen.has(label)) {
-      problems.push({
+      problems.add({
         line: header.line,
         field: raw,
         message: `column appears twice (columns ${(seen.get(label) ?? 0) + 1} and ${index + 1})`,
@@ -110,7 +113,7 @@ function fromCsv(text: string): Collected {
   });
   // Rows are read through the header: with a misnamed column every row would repeat the same derived
   // problem (e.g. 300 × "missing prompt" for a "promt" column), so stop at the header's own problems.
-  if (problems.some((p) => p.line === header.line)) return { records: [], problems };
+  if (problems.size > beforeHeader) return { records: [], problems };
 
   const records: RawRecord[] = [];
   for (const row of rows) {
@@ -118,7 +121,7 @@ function fromCsv(text: string): Collected {
     if (row.broken) continue;
     const extra = row.cells.slice(columns.length).some((c) => c.trim() !== '');
     if (extra || row.cells.length < columns.length) {
-      problems.push({
+      problems.add({
         line: row.line,
         message:
           `row has ${row.cells.length} cells but the header names ${columns.length} columns — ` +
@@ -155,7 +158,7 @@ export function parseManifest(text: string, { fileName, options, format }: Parse
   const firstSeen = new Map<string, { id: string; line: number }>();
   for (const record of records) {
     const result = validateRecord(record, options);
-    if (result.problems) problems.push(...result.problems);
+    if (result.problems) problems.add(...result.problems);
     const id = typeof record.fields.id === 'string' ? record.fields.id.trim() : undefined;
     // Only ids that are usable names are compared (and so quoted): any other id already has its problem.
     if (isSafeId(id)) {
@@ -163,13 +166,13 @@ export function parseManifest(text: string, { fileName, options, format }: Parse
       if (earlier === undefined) {
         firstSeen.set(idCollisionKey(id), { id, line: record.line });
       } else if (earlier.id === id) {
-        problems.push({
+        problems.add({
           line: record.line,
           field: 'id',
           message: `duplicate id "${id}" (also on line ${earlier.line}) — ids name output files, so each must be unique`,
         });
       } else {
-        problems.push({
+        problems.add({
           line: record.line,
           field: 'id',
           message:
@@ -180,14 +183,14 @@ export function parseManifest(text: string, { fileName, options, format }: Parse
     }
     if (result.brief) briefs.push(result.brief);
   }
-  if (problems.length === 0 && briefs.length === 0) {
-    problems.push({
+  if (problems.size === 0 && briefs.length === 0) {
+    problems.add({
       message:
         kind === 'csv'
           ? 'the manifest has no briefs — add a header row (id,prompt,...) and one row per thumbnail'
           : 'the manifest has no briefs — add at least one {"id": ..., "prompt": ...}',
     });
   }
-  if (problems.length > 0) throw new ManifestError(fileName, problems);
+  if (problems.size > 0) throw new ManifestError(fileName, problems);
   return briefs;
 }

@@ -5,7 +5,15 @@
  */
 import type { RerollDecision } from '../batch-workflow.js';
 import type { Phase } from '../generation.js';
-import { DEFAULT_SCORE_WEIGHTS, type CandidateScore, type ScoreWeights, type TextCheck } from '../scoring.js';
+import {
+  DEFAULT_SCORE_WEIGHTS,
+  FAULT_PENALTY,
+  isTextFault,
+  TEXT_FAULT_BELOW,
+  type CandidateScore,
+  type ScoreWeights,
+  type TextCheck,
+} from '../scoring.js';
 import type { ScoredCandidate, ThumbnailWorkflowResult } from '../thumbnail-workflow.js';
 
 export const SCORE_COMPONENTS = ['aesthetic', 'alignment', 'technical', 'text'] as const;
@@ -16,8 +24,13 @@ export interface ComponentPart {
   /** The component's value in [0, 1]. */
   value: number;
   weight: number;
-  /** weight × value / (sum of the weights of the measured components): its share of the score. */
+  /**
+   * weight × value / (sum of the weights of the measured components): its share of the score, less
+   * the fault's penalty when the component has one.
+   */
   points: number;
+  /** The fault this component gives the candidate (misspelt requested text), in words. */
+  fault?: string;
 }
 
 /** A candidate as the explanation sees it: a label for people, its score and the scorer's detail. */
@@ -38,6 +51,9 @@ function componentValues(detail: CandidateScore): Partial<Record<ScoreComponentN
   };
 }
 
+/** How a misspelt requested text is named wherever a score is explained. */
+const MISSPELT = `misspelt (fidelity below ${TEXT_FAULT_BELOW}): a fault, −${FAULT_PENALTY.toFixed(3)}`;
+
 /**
  * The parts that add up to the candidate's score (shared/scoring.ts `combineScore`): the same
  * weighted mean, split by component. `weights` are the scorer's (the result's `scorer.weights`).
@@ -48,14 +64,19 @@ export function componentParts(detail: CandidateScore, weights: ScoreWeights = D
   const total = measured.reduce((sum, name) => sum + weights[name], 0);
   return measured.map((name) => {
     const value = values[name]!;
-    return { name, value, weight: weights[name], points: total > 0 ? (weights[name] * value) / total : 0 };
+    const share = total > 0 ? (weights[name] * value) / total : 0;
+    // The fault's penalty is carried by the component that caused it, so the parts still add up.
+    return name === 'text' && isTextFault(value)
+      ? { name, value, weight: weights[name], points: share - FAULT_PENALTY, fault: MISSPELT }
+      : { name, value, weight: weights[name], points: share };
   });
 }
 
 /** The text check in words: `"I FOUND IT" read as "I FOUNO IT"`, or why it was not measured. */
 export function describeTextCheck(text: TextCheck): string {
   if (!text.measured) return `"${text.requested}" not measured (${text.reason})`;
-  return `"${text.requested}" read as ${text.read === '' ? 'nothing' : `"${text.read}"`}`;
+  const read = `"${text.requested}" read as ${text.read === '' ? 'nothing' : `"${text.read}"`}`;
+  return isTextFault(text.fidelity) ? `${read}, ${MISSPELT}` : read;
 }
 
 /** One line per candidate: `aesthetic 0.62 (rating 5.93) · alignment 0.71 · technical 0.55 · text 0.50 …`. */
@@ -113,9 +134,11 @@ export function whyBest(
     .map((name) => ({ name, points: (ours.get(name) ?? 0) - (theirs.get(name) ?? 0) }))
     .filter((d) => Math.abs(d.points) >= NOTABLE_POINTS)
     .sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
+  const faulty = [winner, runner].filter((c) => c.detail?.text?.measured && isTextFault(c.detail.text.fidelity));
+  const faultNote = faulty.length > 0 ? `; ${faulty.map((c) => c.label).join(' and ')} misspelt it: a fault` : '';
   const textNote = (name: ScoreComponentName): string =>
     name === 'text' && winner.detail?.text?.measured && runner.detail?.text?.measured
-      ? ` ("${winner.detail.text.read}" vs "${runner.detail.text.read}" for "${winner.detail.text.requested}")`
+      ? ` ("${winner.detail.text.read}" vs "${runner.detail.text.read}" for "${winner.detail.text.requested}"${faultNote})`
       : '';
   const forWinner = diffs.filter((d) => d.points > 0).map((d) => `${d.name} ${signed(d.points)}${textNote(d.name)}`);
   const forRunner = diffs.filter((d) => d.points < 0).map((d) => `${d.name} ${signed(d.points)}${textNote(d.name)}`);

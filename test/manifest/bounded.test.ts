@@ -75,11 +75,25 @@ describe('CSV in bounded time', () => {
 });
 
 test('a file with a problem on every line lists the first hundred, and counts the rest', () => {
-  const err = refusal('not json\n'.repeat(5_000), 'x.jsonl');
-  expect(err.problems).toHaveLength(5_000);
+  const err = refusal(`id,prompt\n${'a\n'.repeat(5_000)}`, 'x.csv');
+  // Only one past the listed problems is kept as an object; the rest are counted.
+  expect(err.problems).toHaveLength(101);
   const listed = err.message.split('\n').slice(1);
   expect(listed).toHaveLength(101);
-  expect(listed[100]).toBe('  … and 4900 more — fix these first, or check the file is a manifest');
+  expect(err.message).toMatch(/^x\.csv: 5000 problems, no briefs were accepted/);
+  expect(listed[100]).toBe('  … and 4900 more problems — fix these first, or check the file is a manifest');
+});
+
+test('megabytes of bad JSON lines stop being parsed once the listed problems are found', () => {
+  // 20 MiB of these took two minutes of CPU and 3.6 GB: every line became a kept, sorted problem object.
+  const err = refusal('{\n'.repeat(4 * 1024 * 1024), 'x.jsonl');
+  expect(err.problems).toHaveLength(101);
+  const listed = err.message.split('\n').slice(1);
+  expect(listed).toHaveLength(101);
+  expect(err.message).toMatch(/^x\.jsonl: at least 101 problems, no briefs were accepted/);
+  expect(listed[100]).toBe(
+    `  … and 1 more problem, ${4 * 1024 * 1024 - 101} more lines not checked — fix these first, or check the file is a manifest`
+  );
 });
 
 describe('errors quote no content', () => {
@@ -125,5 +139,15 @@ describe('errors quote no content', () => {
     expect(err.message).toContain('id cannot be used as a file name (it has 106)');
     expect(err.message).toContain('each brief must be an object like {"id": ..., "prompt": ...}, got text of 35');
     expect(err.message).toContain('got "12x"');
+  });
+
+  test('an invalid id or a CSV metadata key is not quoted when it is not plain', () => {
+    const key = 'SG_0123456789abcdef0123456789abcdef';
+    const csv = refusal(`id,prompt,meta.SEGMIND_API_KEY=${key}\na,p,${'x'.repeat(3000)}\n`, 'x.csv');
+    expect(csv.message).toContain('metadata is');
+    expect(csv.message).not.toContain('SG_0123');
+    const jsonl = refusal(`${JSON.stringify({ id: `SEGMIND_API_KEY=${key}`, prompt: 'p' })}\n`, 'x.jsonl');
+    expect(jsonl.message).toContain('id text of 51 characters cannot be used as a file name');
+    expect(jsonl.message).not.toContain('SG_0123');
   });
 });

@@ -37,6 +37,9 @@ function printed(explained: ThumbnailExplanation[], json: boolean): string {
 }
 
 /** The printed table's row for a candidate (`draft #1` …). */
+/** How a row names misspelt requested text (a fault: shared/scoring.ts `isTextFault`). */
+const MISSPELT_RE = 'misspelt \\(fidelity below 0\\.575\\): a fault, −1\\.000';
+
 function rowOf(text: string, label: string): string {
   const row = text.split('\n').find((l) => l.startsWith(`★  ${label} `) || l.startsWith(`   ${label} `));
   expect(row).toBeDefined();
@@ -56,7 +59,7 @@ describe('thumbgate result --thumbnail shows the requested-text check', () => {
     const text = printed(explained, false);
     expect(text).toContain('golf: draft #1 won with 0.646');
     expect(text).toContain(
-      `won on text +0.231 ("${HOSTILE_REQUESTED}" vs "${HOSTILE_READ}" for "${HOSTILE_REQUESTED}")`
+      `won on text +1.231 ("${HOSTILE_REQUESTED}" vs "${HOSTILE_READ}" for "${HOSTILE_REQUESTED}"; draft #0 misspelt it: a fault)`
     );
     const winner = rowOf(text, 'draft #1');
     expect(winner).toMatch(/^★/);
@@ -64,9 +67,11 @@ describe('thumbgate result --thumbnail shows the requested-text check', () => {
       new RegExp(`\\b1\\.000\\s+"${escapeRegExp(HOSTILE_REQUESTED)}" read as "${escapeRegExp(HOSTILE_REQUESTED)}"$`)
     );
     expect(rowOf(text, 'draft #0')).toMatch(
-      new RegExp(`\\b0\\.000\\s+"${escapeRegExp(HOSTILE_REQUESTED)}" read as "${escapeRegExp(HOSTILE_READ)}"$`)
+      new RegExp(
+        `\\b0\\.000\\s+"${escapeRegExp(HOSTILE_REQUESTED)}" read as "${escapeRegExp(HOSTILE_READ)}", ${MISSPELT_RE}$`
+      )
     );
-    expect(rowOf(text, 'draft #2')).toMatch(/\b0\.000\s+"<b>"&'" read as nothing$/);
+    expect(rowOf(text, 'draft #2')).toMatch(new RegExp(`\\b0\\.000\\s+"<b>"&'" read as nothing, ${MISSPELT_RE}$`));
   });
 
   test('a text check that was not measured shows "not measured" with its reason and no fidelity', () => {
@@ -126,7 +131,9 @@ test('thumbgate result --thumbnail sends the requested and read text to the term
 
     const text = printed(explained, false);
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-    expect(rowOf(text, 'draft #0')).toMatch(/\b0\.500\s+"SALE NOW" read as "SALE\\x0dNOW \\u202eWON"$/);
+    expect(rowOf(text, 'draft #0')).toMatch(
+      new RegExp(`\\b0\\.500\\s+"SALE NOW" read as "SALE\\\\x0dNOW \\\\u202eWON", ${MISSPELT_RE}$`)
+    );
     // --json keeps the text as it is; JSON escapes the C0 controls (its own newlines aside).
     const json = printed(explained, true);
     expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);

@@ -71,20 +71,25 @@ describe('the requested-text check in the written outputs', () => {
   }
 
   test('the fixture scores are real weighted means (so the checks below are not circular)', () => {
-    // By hand: (0.4·0.5 + 0.4·0.6 + 0.2·0.5 + 0.3·1) / 1.3 and (0.4·0.7 + 0.4·0.6 + 0.2·0.5) / 1.0.
+    // By hand: (0.4·0.5 + 0.4·0.6 + 0.2·0.5 + 0.3·1) / 1.3 and (0.4·0.7 + 0.4·0.6 + 0.2·0.5) / 1.0; a
+    // text fidelity of 0 is misspelt text, a fault that takes 1 off.
     expect(line('golf').candidates.map((c) => c.score)).toEqual([
-      expect.closeTo(0.556 / 1.3, 12),
+      expect.closeTo(0.556 / 1.3 - 1, 12),
       expect.closeTo(0.84 / 1.3, 12),
-      expect.closeTo(0.3 / 1.3, 12),
+      expect.closeTo(0.3 / 1.3 - 1, 12),
     ]);
     expect(line('hotel').candidates.map((c) => c.score)).toEqual([expect.closeTo(0.62, 12), expect.closeTo(0.5, 12)]);
   });
 
   test("contact-sheet.html shows each candidate's text read against the text requested", () => {
     const [c0, c1, c2] = captions('golf');
-    expect(c0).toContain(`text 0.00 (&quot;${REQUESTED_HTML}&quot; read as &quot;${READ_HTML}&quot;)`);
+    expect(c0).toContain(
+      `text 0.00 (&quot;${REQUESTED_HTML}&quot; read as &quot;${READ_HTML}&quot;, misspelt (fidelity below 0.575): a fault, −1.000)`
+    );
     expect(c1).toContain(`text 1.00 (&quot;${REQUESTED_HTML}&quot; read as &quot;${REQUESTED_HTML}&quot;)`);
-    expect(c2).toContain(`text 0.00 (&quot;${REQUESTED_HTML}&quot; read as nothing)`);
+    expect(c2).toContain(
+      `text 0.00 (&quot;${REQUESTED_HTML}&quot; read as nothing, misspelt (fidelity below 0.575): a fault, −1.000)`
+    );
     // The winner is the candidate that read the text.
     expect(c1).toContain('★ winner');
     // The tooltip of every measured value includes the fidelity.
@@ -99,7 +104,7 @@ describe('the requested-text check in the written outputs', () => {
     expect(row('golf')).not.toContain('</td>');
     // The why line quotes both texts too.
     expect(row('golf')).toContain(
-      `won on text +0.231 (&quot;${REQUESTED_HTML}&quot; vs &quot;${READ_HTML}&quot; for &quot;${REQUESTED_HTML}&quot;)`
+      `won on text +1.231 (&quot;${REQUESTED_HTML}&quot; vs &quot;${READ_HTML}&quot; for &quot;${REQUESTED_HTML}&quot;; draft #0 misspelt it: a fault)`
     );
   });
 
@@ -112,12 +117,12 @@ describe('the requested-text check in the written outputs', () => {
     ]);
     expect(golf.winner).toMatchObject({ phase: 'draft', candidateIndex: 1 });
     expect(golf.winner!.components).toMatchObject({ 'text.fidelity': 1 });
-    // Margin (0.84 − 0.556) / 1.3 = 0.218; text 0.3·(1 − 0) / 1.3 = +0.231; aesthetic and alignment each
-    // 0.4·(−0.02) / 1.3 = −0.006 for the runner-up.
+    // Margin (0.84 − 0.556) / 1.3 + 1 (draft #0's misspelt text is a fault) = 1.218; text 0.3·(1 − 0) / 1.3
+    // + 1 = +1.231; aesthetic and alignment each 0.4·(−0.02) / 1.3 = −0.006 for the runner-up.
     expect(golf.winner!.why).toMatch(
       new RegExp(
-        '^draft #1 beat draft #0 by 0\\.218 \\(0\\.646 vs 0\\.428\\): ' +
-          `won on text \\+0\\.231 \\("${escapeRegExp(HOSTILE_REQUESTED)}" vs "${escapeRegExp(HOSTILE_READ)}" for "${escapeRegExp(HOSTILE_REQUESTED)}"\\); ` +
+        '^draft #1 beat draft #0 by 1\\.218 \\(0\\.646 vs -0\\.572\\): ' +
+          `won on text \\+1\\.231 \\("${escapeRegExp(HOSTILE_REQUESTED)}" vs "${escapeRegExp(HOSTILE_READ)}" for "${escapeRegExp(HOSTILE_REQUESTED)}"; draft #0 misspelt it: a fault\\); ` +
           'draft #0 was ahead on (aesthetic|alignment) −0\\.006, (aesthetic|alignment) −0\\.006$'
       )
     );
