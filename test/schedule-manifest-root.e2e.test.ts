@@ -1,6 +1,7 @@
 /**
  * A schedule reads its manifest only from under the workers' manifest root, and only from a regular
- * file, and a firing's batch id is its own: end to end against the suite's dev server, with the CLI as a
+ * file, a firing's batch id is its own, and a run is a firing only if its schedule would have started
+ * it: end to end against the suite's dev server, with the CLI as a
  * process, in-process workers, and a worker process whose environment holds a value to look for.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,12 +13,14 @@ import { manifestBytes, storeManifest } from '../node/stored-manifest.js';
 import { resolveBatchOptions } from '../shared/batch-options.js';
 import type { BatchResult, BatchWorkflowInput } from '../shared/batch-workflow.js';
 import type { CompletionSummary } from '../shared/notification.js';
-import type { ScheduledBatchInput } from '../shared/schedule.js';
+import { scheduledRun, scheduledWorkflowIdPrefix, type ScheduledBatchInput } from '../shared/schedule.js';
 import { scheduledStartTimeKey } from '../shared/search-attributes.js';
 import type { batchWorkflow } from '../workflows/batch.js';
 import type { scheduledBatchWorkflow } from '../workflows/scheduled-batch.js';
 import { startReceiver, type CallbackReceiver } from './helpers/callback-receiver.js';
 import { thumbgate } from './helpers/cli-process.js';
+import { eventually } from './helpers/eventually.js';
+import { scheduledActivities } from './helpers/history.js';
 import { makeManifestRoot, type ManifestRoot } from './helpers/manifest-root.js';
 import { workflowFailure } from './helpers/rejection.js';
 import { TEST_API_KEY, startPipeline, workflowBundle, type Pipeline } from './helpers/pipeline.js';
@@ -35,6 +38,7 @@ describe('schedule manifests under the manifest root', () => {
   let base: string;
   let root: string;
   const prefix = `r${randomUUID().slice(0, 8)}`;
+  const created: string[] = [];
 
   beforeAll(async () => {
     tree = await makeManifestRoot(BRIEF);
@@ -44,23 +48,63 @@ describe('schedule manifests under the manifest root', () => {
     client = p.env.client;
   });
   afterAll(async () => {
+    for (const id of created)
+      await client?.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await stopAllWorkerProcesses();
     await p?.teardown();
     await receiver?.close();
     await tree?.remove();
   });
 
-  /** A firing started by hand, under the id the schedule's action would give it (the server's form). */
-  function fire(
+  /**
+   * A schedule created past the CLI (any client can create one), with the action `thumbgate schedule
+   * create` gives it; it fires only when triggered (06:00 UTC is far off or skipped).
+   */
+  async function createSchedule(
+    scheduleId: string,
+    manifestTemplate: string,
+    taskQueue = p.taskQueue,
+    extra: Partial<ScheduledBatchInput> = {}
+  ): Promise<ScheduledBatchInput> {
+    const input: ScheduledBatchInput = { scheduleId, manifestTemplate, timezone: 'UTC', options, ...extra };
+    await client.schedule.create<typeof scheduledBatchWorkflow>({
+      scheduleId,
+      spec: { cronExpressions: ['0 6 * * *'], timezone: input.timezone },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'scheduledBatchWorkflow',
+        workflowId: scheduledWorkflowIdPrefix(scheduleId),
+        taskQueue,
+        args: [input],
+      },
+    });
+    created.push(scheduleId);
+    return input;
+  }
+
+  /** A genuine firing: such a schedule, triggered; the run it started. */
+  async function fire(
     scheduleId: string,
     manifestTemplate: string,
     taskQueue = p.taskQueue,
     extra: Partial<ScheduledBatchInput> = {}
   ): Promise<WorkflowHandle<typeof scheduledBatchWorkflow>> {
-    const input: ScheduledBatchInput = { scheduleId, manifestTemplate, timezone: 'UTC', options, ...extra };
+    await createSchedule(scheduleId, manifestTemplate, taskQueue, extra);
+    const schedule = client.schedule.getHandle(scheduleId);
+    await schedule.trigger();
+    const action = await eventually('the firing', async () => (await schedule.describe()).info.recentActions.at(0));
+    const { workflowId, firstExecutionRunId } = action.action.workflow;
+    return client.workflow.getHandle<typeof scheduledBatchWorkflow>(workflowId, firstExecutionRunId);
+  }
+
+  /** A run started by hand under the id the schedule's action would give a firing now (the server's form). */
+  function handStart(input: ScheduledBatchInput): Promise<WorkflowHandle<typeof scheduledBatchWorkflow>> {
     return client.workflow.start<typeof scheduledBatchWorkflow>('scheduledBatchWorkflow', {
-      taskQueue,
-      workflowId: `scheduled-${scheduleId}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      taskQueue: p.taskQueue,
+      workflowId: `${scheduledWorkflowIdPrefix(input.scheduleId)}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
       args: [input],
     });
   }
@@ -219,5 +263,50 @@ describe('schedule manifests under the manifest root', () => {
     expect(failure.message).toContain('carry is set only by the batch workflow itself when it continues as new');
     expect(failure.message).toContain(`batchId "${batchId}" has the form <schedule>-YYYYMMDD-HHmm`);
     expect(p.emulator.totalBilledMicros()).toBe(billed);
+  }, 120_000);
+
+  test('a hand-started run with a schedule’s input but another time zone is refused and starts no batch', async () => {
+    const scheduleId = `${prefix}-tz`;
+    // A template without {date}: the file is there whatever day the forged zone names, so only the check stops it.
+    const real = await createSchedule(scheduleId, 'briefs/today.jsonl', p.taskQueue, { notifyUrl: receiver.url });
+    const billed = p.emulator.totalBilledMicros();
+    // +14:00 all year: its batch id names the firing of a time up to 14 hours ahead, and that batch's callback.
+    const forgedInput = { ...real, timezone: 'Pacific/Kiritimati' };
+    const run = await handStart(forgedInput);
+    const failure = await workflowFailure(run);
+    expect(failure).toMatchObject({ type: 'InvalidBatchInput', nonRetryable: true });
+    expect(failure.message).toContain(
+      `this run is not a firing of schedule ${scheduleId}: its input differs from the schedule's in timezone — ` +
+        'only the schedule starts its firings'
+    );
+    // The manifest was never read; the callback says the run failed, and nothing ran under the forged batch id.
+    const history = await run.fetchHistory();
+    expect(scheduledActivities(history)).toEqual(['verifyScheduleFiring', 'notifyCompletion']);
+    const { scheduledFor } = (await run.describe()).memo as { scheduledFor: string };
+    const forged = scheduledRun(forgedInput, new Date(scheduledFor));
+    await expect(client.workflow.getHandle(forged.batchId).describe()).rejects.toThrow(/not found/i);
+    expect(p.emulator.totalBilledMicros()).toBe(billed);
+    const forIt = receiver.received
+      .map((c) => JSON.parse(c.body) as CompletionSummary)
+      .filter((s) => s.batchId === forged.batchId);
+    expect(forIt).toEqual([expect.objectContaining({ status: 'failed', spendMicros: 0, schedule: scheduleId })]);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+  }, 120_000);
+
+  test('a hand-started run for a schedule that does not exist is refused before its manifest is read', async () => {
+    const scheduleId = `${prefix}-none`;
+    const run = await handStart({ scheduleId, manifestTemplate: 'briefs/today.jsonl', timezone: 'UTC', options });
+    const failure = await workflowFailure(run);
+    expect(failure).toMatchObject({ type: 'InvalidBatchInput', nonRetryable: true });
+    expect(failure.message).toContain(
+      `this run is not a firing of schedule ${scheduleId}: no schedule "${scheduleId}" exists (deleted, or never created)`
+    );
+    // Not found is an answer, not a hiccup: one attempt, no retry.
+    const history = await run.fetchHistory();
+    expect(scheduledActivities(history)).toEqual(['verifyScheduleFiring']);
+    const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(attempts.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
+    const { batchId } = (await run.describe()).memo as { batchId: string };
+    await expect(client.workflow.getHandle(batchId).describe()).rejects.toThrow(/not found/i);
   }, 120_000);
 });

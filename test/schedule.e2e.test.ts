@@ -183,11 +183,12 @@ describe('thumbgate schedule against a running pipeline', () => {
 
     expect(p.emulator.totalBilledMicros()).toBe(billedBefore);
     await expectNoBatch(expected.batchId);
-    // One attempt at the manifest, then the callback; one run (no workflow retry).
+    // The firing is found to be the schedule's own, then one attempt at the manifest, then the callback;
+    // one run (no workflow retry).
     const history = await run.fetchHistory();
-    expect(scheduledActivities(history)).toEqual(['loadScheduledManifest', 'notifyCompletion']);
+    expect(scheduledActivities(history)).toEqual(['verifyScheduleFiring', 'loadScheduledManifest', 'notifyCompletion']);
     const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-    expect(attempts.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1, 1]);
+    expect(attempts.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1, 1, 1]);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
     const latest = await client.workflow.getHandle(run.workflowId).describe();
     expect(latest.runId).toBe((await run.describe()).runId);
@@ -240,7 +241,7 @@ describe('thumbgate schedule against a running pipeline', () => {
     expect(failure.message).toContain(`${expected.manifestPath} line 2, field "prompt"`);
     expect(p.emulator.totalBilledMicros()).toBe(billedBefore);
     await expectNoBatch(expected.batchId);
-    expect(scheduledActivities(await run.fetchHistory())).toEqual(['loadScheduledManifest']);
+    expect(scheduledActivities(await run.fetchHistory())).toEqual(['verifyScheduleFiring', 'loadScheduledManifest']);
   });
 
   test('list shows every thumbgate schedule; pause, unpause and delete', async () => {

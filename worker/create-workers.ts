@@ -6,6 +6,7 @@ import type { CallbackKeyring } from '../node/callback-signature.js';
 import { createGenerateActivities, type ImageProvider, type Transport } from '../activities/generate-candidate.js';
 import { createNotifyActivities } from '../activities/notify.js';
 import { createOutputActivities } from '../activities/outputs/index.js';
+import { createScheduleFiringActivities } from '../activities/schedule-firing.js';
 import { createScheduledManifestActivities } from '../activities/scheduled-manifest.js';
 import {
   SCORING_WORKER_OPTIONS,
@@ -75,6 +76,7 @@ type GenerationActivities = ReturnType<typeof createGenerateActivities> &
   ReturnType<typeof createBatchRecordActivities> &
   ReturnType<typeof createOutputActivities> &
   ReturnType<typeof createScheduledManifestActivities> &
+  ReturnType<typeof createScheduleFiringActivities> &
   ReturnType<typeof createNotifyActivities>;
 
 /**
@@ -97,6 +99,7 @@ export async function createGenerationWorkers(deps: WorkerDeps): Promise<Worker[
       store: deps.store,
       ...(deps.manifestRoot ? { manifestRoot: deps.manifestRoot } : {}),
     }),
+    ...createScheduleFiringActivities(),
     ...createNotifyActivities({ keys: deps.callbackKeys, callbackHosts: deps.callbackHosts ?? [] }),
     ...deps.activityOverrides,
   };

@@ -2,11 +2,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createScheduleFiringActivities } from '../activities/schedule-firing.js';
 import type { createScheduledManifestActivities } from '../activities/scheduled-manifest.js';
 import { batchStartLabels } from '../shared/batch-labels.js';
 import type { BatchResult } from '../shared/batch-workflow.js';
@@ -28,6 +30,13 @@ import { notify } from './notify.js';
 const { loadScheduledManifest } = proxyActivities<ReturnType<typeof createScheduledManifestActivities>>({
   startToCloseTimeout: '2 minutes',
   // A missing or invalid manifest fails at once (non-retryable); a store hiccup is retried for a while.
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { maximumInterval: '30 seconds' },
+});
+
+const { verifyScheduleFiring } = proxyActivities<ReturnType<typeof createScheduleFiringActivities>>({
+  startToCloseTimeout: '1 minute',
+  // A run that is no firing of its schedule is a verdict (no retry); a Temporal hiccup is retried a while.
   scheduleToCloseTimeout: '30 minutes',
   retry: { maximumInterval: '30 seconds' },
 });
@@ -78,7 +87,8 @@ function failedSummary(
 }
 
 /**
- * One firing of a thumbgate schedule: the day's manifest (the template with the fire date in the
+ * One firing of a thumbgate schedule: first checked to be one (the schedule exists and would start this
+ * run with this input, or the run fails with InvalidBatchInput), then the day's manifest (the template with the fire date in the
  * schedule's time zone) is read, validated and stored by an activity, then the batch runs as a child
  * with the id `${scheduleId}-${YYYYMMDD}-${HHmm}`, and its result is this run's result (the batch sends
  * its own completion callback). A missing or invalid manifest fails this run — shown as Failed in the UI
@@ -108,6 +118,21 @@ export async function scheduledBatchWorkflow(input: ScheduledBatchInput): Promis
 
   let loaded;
   try {
+    // Any client can start this workflow under a well-formed id with an input of its own (another time
+    // zone names a batch of a firing hours ahead, with its signed callback): the run goes on only if the
+    // schedule it names would have started it with this very input. Runs from before the check replay without it.
+    if (patched('verify-schedule')) {
+      const { problems } = await verifyScheduleFiring.executeWithOptions({ summary: `schedule ${input.scheduleId}` }, [
+        input,
+      ]);
+      if (problems.length > 0) {
+        throw failure(
+          'InvalidBatchInput',
+          `this run is not a firing of schedule ${input.scheduleId}: ${problems.join('; ')} — only the schedule ` +
+            'starts its firings (`thumbgate schedule trigger` fires one now)'
+        );
+      }
+    }
     loaded = await loadScheduledManifest.executeWithOptions({ summary: `manifest ${run.manifestPath}` }, [
       { path: run.manifestPath, options: input.options },
     ]);
@@ -148,7 +173,9 @@ export async function scheduledBatchWorkflow(input: ScheduledBatchInput): Promis
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw failure(
         'BatchAlreadyCompleted',
-        `${where}: batch ${batchId} already exists (it completed, or another client runs it); nothing was started`
+        `${where}: batch ${batchId} already exists — it completed, or another run started it (a second trigger ` +
+          "in the same minute, or a client that started this schedule's workflow by hand with its exact input); " +
+          'nothing was started'
       );
     }
     throw err;
